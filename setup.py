@@ -50,6 +50,8 @@ class CMakeBuild(build_ext):
         import pybind11
 
         build_dir.mkdir(parents=True, exist_ok=True)
+        # A cache from an earlier build may point at tools of a deleted isolated build environment.
+        (build_dir / "CMakeCache.txt").unlink(missing_ok=True)
         args = [
             f"-DCMAKE_LIBRARY_OUTPUT_DIRECTORY={out_dir}",
             f"-DPython_EXECUTABLE={sys.executable}",
