@@ -20,6 +20,7 @@ _EXPORTS: Dict[str, str] = {
     "ImageCollateFunction": "fastssl.data.collate",
     "SimCLRCollateFunction": "fastssl.data.collate",
     "MoCoCollateFunction": "fastssl.data.collate",
+    "MultiViewCollateFunction": "fastssl.data.collate",
     "MultiCropCollateFunction": "fastssl.data.collate",
     "SwaVCollateFunction": "fastssl.data.collate",
     "DINOCollateFunction": "fastssl.data.collate",
