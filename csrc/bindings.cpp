@@ -2,10 +2,16 @@
 // plumbing and GIL release; the work lives in csrc/cpu.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <string>
+#include <tuple>
 
 #include <jpeglib.h>
 
+#include "fastssl/color.h"
 #include "fastssl/jpeg_decode.h"
+#include "fastssl/resample.h"
 
 namespace py = pybind11;
 
@@ -40,11 +46,76 @@ py::dict header_to_dict(const fastssl::JpegHeader& h) {
   return d;
 }
 
+using RgbArray = py::array_t<uint8_t, py::array::c_style | py::array::forcecast>;
+
+fastssl::Image image_of(RgbArray& array) {
+  if (array.ndim() != 3 || array.shape(2) != 3 || array.shape(0) <= 0 || array.shape(1) <= 0)
+    throw py::value_error("expected a non-empty (H, W, 3) uint8 array");
+  return fastssl::Image{array.mutable_data(), static_cast<int>(array.shape(0)), static_cast<int>(array.shape(1)),
+                        static_cast<size_t>(array.shape(1)) * 3};
+}
+
+fastssl::ConstImage const_image_of(const RgbArray& array) {
+  if (array.ndim() != 3 || array.shape(2) != 3 || array.shape(0) <= 0 || array.shape(1) <= 0)
+    throw py::value_error("expected a non-empty (H, W, 3) uint8 array");
+  return fastssl::ConstImage{array.data(), static_cast<int>(array.shape(0)), static_cast<int>(array.shape(1)),
+                             static_cast<size_t>(array.shape(1)) * 3};
+}
+
+fastssl::Interpolation interpolation_of(const std::string& name) {
+  if (name == "nearest") return fastssl::Interpolation::nearest;
+  if (name == "bilinear") return fastssl::Interpolation::bilinear;
+  if (name == "bicubic") return fastssl::Interpolation::bicubic;
+  throw py::value_error("interpolation must be nearest, bilinear or bicubic, got '" + name + "'");
+}
+
+// Single augmentation ops on copies of (H, W, 3) arrays, to test each against Pillow.
+void bind_ops(py::module_& ops) {
+  ops.def(
+      "resample",
+      [](RgbArray src, std::tuple<double, double, double, double> box, int height, int width,
+         const std::string& interpolation) {
+        auto [x0, y0, x1, y1] = box;
+        fastssl::ConstImage in = const_image_of(src);
+        if (!(0 <= x0 && x0 < x1 && x1 <= in.width && 0 <= y0 && y0 < y1 && y1 <= in.height))
+          throw py::value_error("box must lie inside the image and be non-empty");
+        if (height <= 0 || width <= 0) throw py::value_error("output size must be positive");
+        RgbArray out({height, width, 3});
+        fastssl::resample(in, fastssl::Box{x0, y0, x1, y1}, interpolation_of(interpolation), image_of(out));
+        return out;
+      },
+      py::arg("src"), py::arg("box"), py::arg("height"), py::arg("width"), py::arg("interpolation"));
+  auto unary = [&ops](const char* name, void (*fn)(const fastssl::Image&, float)) {
+    ops.def(name, [fn](RgbArray src, float value) {
+      RgbArray out(py::array(src).attr("copy")());
+      fn(image_of(out), value);
+      return out;
+    });
+  };
+  unary("adjust_brightness", fastssl::adjust_brightness);
+  unary("adjust_contrast", fastssl::adjust_contrast);
+  unary("adjust_saturation", fastssl::adjust_saturation);
+  unary("adjust_hue", fastssl::adjust_hue);
+  unary("gaussian_blur", fastssl::gaussian_blur);
+  ops.def("solarize", [](RgbArray src, int threshold) {
+    RgbArray out(py::array(src).attr("copy")());
+    fastssl::solarize(image_of(out), threshold);
+    return out;
+  });
+  ops.def("to_grayscale", [](RgbArray src) {
+    RgbArray out(py::array(src).attr("copy")());
+    fastssl::to_grayscale(image_of(out));
+    return out;
+  });
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_C, m) {
   m.doc() = "fastssl's CPU engine (libjpeg-turbo decoding; fused augmentation to come)";
   py::register_exception<fastssl::DecodeError>(m, "DecodeError", PyExc_ValueError);
+  py::module_ ops = m.def_submodule("ops", "Single augmentation ops, each equal to its Pillow counterpart");
+  bind_ops(ops);
 
   m.def("libjpeg_turbo_version", [] { return std::string(FASTSSL_STR(LIBJPEG_TURBO_VERSION)); },
         "Version of the libjpeg-turbo the engine was built against.");

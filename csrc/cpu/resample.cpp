@@ -1,0 +1,159 @@
+// Pillow's separable resampling (libImaging/Resample.c): per output pixel a
+// normalized filter window, coefficients in 22-bit fixed point, horizontal pass
+// first into an 8-bit temporary, then the vertical pass.
+#include "fastssl/resample.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+namespace fastssl {
+namespace {
+
+constexpr int kPrecisionBits = 32 - 8 - 2;
+
+double bilinear_filter(double x) {
+  x = std::fabs(x);
+  return x < 1.0 ? 1.0 - x : 0.0;
+}
+
+double bicubic_filter(double x) {
+  constexpr double a = -0.5;
+  x = std::fabs(x);
+  if (x < 1.0) return ((a + 2.0) * x - (a + 3.0)) * x * x + 1;
+  if (x < 2.0) return (((x - 5) * x + 8) * x - 4) * a;
+  return 0.0;
+}
+
+// Filter windows along one axis: for output i, taps start at first[i] (relative to
+// the box's integer origin) and use weights[i * taps .. + count[i]).
+struct Coefficients {
+  int taps = 0;
+  std::vector<int> first;
+  std::vector<int> count;
+  std::vector<int32_t> weights;
+};
+
+// in0/in1: the box edges relative to `origin`, the first source pixel the window may
+// read; `limit` source pixels are readable from there.
+Coefficients precompute(double in0, double in1, int limit, int out_size, Interpolation interpolation) {
+  double (*filter)(double) = interpolation == Interpolation::bicubic ? bicubic_filter : bilinear_filter;
+  const double support_base = interpolation == Interpolation::bicubic ? 2.0 : 1.0;
+  const double scale = (in1 - in0) / out_size;
+  const double filter_scale = std::max(scale, 1.0);
+  const double support = support_base * filter_scale;
+  Coefficients c;
+  c.taps = static_cast<int>(std::ceil(support)) * 2 + 1;
+  c.first.resize(out_size);
+  c.count.resize(out_size);
+  c.weights.assign(static_cast<size_t>(out_size) * c.taps, 0);
+  std::vector<double> k(c.taps);
+  for (int xx = 0; xx < out_size; ++xx) {
+    const double center = in0 + (xx + 0.5) * scale;
+    const double ss = 1.0 / filter_scale;
+    int xmin = static_cast<int>(center - support + 0.5);
+    if (xmin < 0) xmin = 0;
+    int xmax = static_cast<int>(center + support + 0.5);
+    if (xmax > limit) xmax = limit;
+    xmax -= xmin;
+    double ww = 0.0;
+    for (int x = 0; x < xmax; ++x) {
+      k[x] = filter((x + xmin - center + 0.5) * ss);
+      ww += k[x];
+    }
+    for (int x = 0; x < xmax; ++x) {
+      const double w = ww != 0.0 ? k[x] / ww : k[x];
+      // Pillow rounds half away from zero when converting to fixed point.
+      const double fixed = w * (1 << kPrecisionBits);
+      c.weights[static_cast<size_t>(xx) * c.taps + x] = static_cast<int32_t>(w < 0 ? std::trunc(-0.5 + fixed)
+                                                                                    : std::trunc(0.5 + fixed));
+    }
+    c.first[xx] = xmin;
+    c.count[xx] = xmax;
+  }
+  return c;
+}
+
+inline uint8_t clip8(int32_t v) {
+  v >>= kPrecisionBits;
+  return static_cast<uint8_t>(v < 0 ? 0 : (v > 255 ? 255 : v));
+}
+
+void horizontal_pass(const ConstImage& src, int x_origin, int y_first, const Coefficients& c, const Image& dst) {
+  for (int y = 0; y < dst.height; ++y) {
+    const uint8_t* in = src.row(y_first + y) + static_cast<size_t>(x_origin) * 3;
+    uint8_t* out = dst.row(y);
+    for (int x = 0; x < dst.width; ++x) {
+      const int32_t* k = &c.weights[static_cast<size_t>(x) * c.taps];
+      const uint8_t* p = in + static_cast<size_t>(c.first[x]) * 3;
+      int32_t s0 = 1 << (kPrecisionBits - 1), s1 = s0, s2 = s0;
+      for (int t = 0; t < c.count[x]; ++t, p += 3) {
+        s0 += p[0] * k[t];
+        s1 += p[1] * k[t];
+        s2 += p[2] * k[t];
+      }
+      out[3 * x] = clip8(s0);
+      out[3 * x + 1] = clip8(s1);
+      out[3 * x + 2] = clip8(s2);
+    }
+  }
+}
+
+void vertical_pass(const ConstImage& src, int x_origin, const Coefficients& c, const Image& dst) {
+  for (int y = 0; y < dst.height; ++y) {
+    const int32_t* k = &c.weights[static_cast<size_t>(y) * c.taps];
+    uint8_t* out = dst.row(y);
+    for (int x = 0; x < dst.width * 3; ++x) {
+      int32_t s = 1 << (kPrecisionBits - 1);
+      const uint8_t* p = src.row(c.first[y]) + static_cast<size_t>(x_origin) * 3 + x;
+      for (int t = 0; t < c.count[y]; ++t, p += src.stride) s += *p * k[t];
+      out[x] = clip8(s);
+    }
+  }
+}
+
+// Source indices for nearest sampling along one axis, as Pillow's scale-only
+// affine transform computes them: the position accumulates in floating point
+// from the crop origin (torchvision crops, then resizes).
+std::vector<int> nearest_indices(double in0, double in1, int out_size, int limit) {
+  const int origin = static_cast<int>(std::floor(in0));
+  const double step = (in1 - in0) / out_size;
+  double pos = (in0 - origin) + step * 0.5;
+  std::vector<int> indices(out_size);
+  for (int i = 0; i < out_size; ++i, pos += step)
+    indices[i] = std::min(origin + static_cast<int>(pos), limit - 1);
+  return indices;
+}
+
+void nearest(const ConstImage& src, const Box& box, const Image& dst) {
+  const std::vector<int> xs = nearest_indices(box.x0, box.x1, dst.width, src.width);
+  const std::vector<int> ys = nearest_indices(box.y0, box.y1, dst.height, src.height);
+  for (int y = 0; y < dst.height; ++y) {
+    const uint8_t* in = src.row(ys[y]);
+    uint8_t* out = dst.row(y);
+    for (int x = 0; x < dst.width; ++x) std::copy_n(in + 3 * static_cast<size_t>(xs[x]), 3, out + 3 * static_cast<size_t>(x));
+  }
+}
+
+}  // namespace
+
+void resample(const ConstImage& src, const Box& box, Interpolation interpolation, const Image& dst) {
+  if (interpolation == Interpolation::nearest) return nearest(src, box, dst);
+  // The readable window: the box widened to whole pixels, clamped to the image.
+  const int x_origin = std::max(0, static_cast<int>(std::floor(box.x0)));
+  const int y_origin = std::max(0, static_cast<int>(std::floor(box.y0)));
+  const int x_limit = std::min(src.width, static_cast<int>(std::ceil(box.x1))) - x_origin;
+  const int y_limit = std::min(src.height, static_cast<int>(std::ceil(box.y1))) - y_origin;
+  const Coefficients ch = precompute(box.x0 - x_origin, box.x1 - x_origin, x_limit, dst.width, interpolation);
+  Coefficients cv = precompute(box.y0 - y_origin, box.y1 - y_origin, y_limit, dst.height, interpolation);
+  // Only the rows the vertical windows touch go through the horizontal pass.
+  const int y_first = cv.first.front();
+  const int y_last = cv.first.back() + cv.count.back();
+  for (int& f : cv.first) f -= y_first;
+  ImageBuffer temp;
+  temp.resize(y_last - y_first, dst.width);
+  horizontal_pass(src, x_origin, y_origin + y_first, ch, temp.image());
+  vertical_pass(temp.view(), 0, cv, dst);
+}
+
+}  // namespace fastssl

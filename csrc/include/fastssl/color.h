@@ -1,0 +1,22 @@
+// Pixel operations with Pillow's arithmetic (as torchvision applies them to PIL
+// images), in place on interleaved 8-bit RGB.
+#pragma once
+
+#include "fastssl/image.h"
+
+namespace fastssl {
+
+// ITU-R 601-2 luma in Pillow's fixed point ("L" conversion).
+inline uint8_t luma(const uint8_t* rgb) {
+  return static_cast<uint8_t>((rgb[0] * 19595 + rgb[1] * 38470 + rgb[2] * 7471 + 0x8000) >> 16);
+}
+
+void adjust_brightness(const Image& img, float factor);  // ImageEnhance.Brightness
+void adjust_contrast(const Image& img, float factor);    // ImageEnhance.Contrast
+void adjust_saturation(const Image& img, float factor);  // ImageEnhance.Color
+void adjust_hue(const Image& img, float hue_factor);     // torchvision's PIL adjust_hue, in [-0.5, 0.5]
+void to_grayscale(const Image& img);                     // convert("L"), 3 channels kept
+void solarize(const Image& img, int threshold);          // ImageOps.solarize: v >= threshold -> 255 - v
+void gaussian_blur(const Image& img, float sigma);       // ImageFilter.GaussianBlur(radius=sigma)
+
+}  // namespace fastssl

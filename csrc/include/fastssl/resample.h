@@ -1,0 +1,21 @@
+// Crop + resize with Pillow's resampling arithmetic (antialiased when shrinking),
+// so that the engine reproduces torchvision's RandomResizedCrop on PIL images.
+#pragma once
+
+#include "fastssl/image.h"
+
+namespace fastssl {
+
+enum class Interpolation { nearest, bilinear, bicubic };
+
+// A region of the source in (fractional) pixel coordinates; the filters never
+// read outside it, like PIL's resize of an image cropped to this box.
+struct Box {
+  double x0, y0, x1, y1;
+};
+
+// Resizes `box` of `src` into `dst` (dst.height x dst.width). With an integer
+// box this is bit-exact with PIL's img.crop(box).resize(size, interpolation).
+void resample(const ConstImage& src, const Box& box, Interpolation interpolation, const Image& dst);
+
+}  // namespace fastssl

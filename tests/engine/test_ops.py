@@ -1,0 +1,84 @@
+"""Each engine op against its Pillow counterpart, as torchvision applies it to PIL images.
+
+The engine mirrors Pillow's integer and float arithmetic, so the expected difference is zero.
+"""
+
+import numpy as np
+import pytest
+import torchvision.transforms.functional as F
+from PIL import Image, ImageEnhance, ImageFilter, ImageOps
+
+from fastssl import _ext
+
+pytestmark = pytest.mark.skipif(not _ext.cpp_extension().available, reason="fastssl._C not built")
+
+INTERPOLATIONS = {"nearest": Image.NEAREST, "bilinear": Image.BILINEAR, "bicubic": Image.BICUBIC}
+
+
+@pytest.fixture(scope="module")
+def ops():
+    return _ext.optional_module("fastssl._C").ops
+
+
+@pytest.fixture(scope="module", params=[(57, 83, 0), (31, 20, 1), (1, 7, 2)], ids=lambda p: f"{p[0]}x{p[1]}")
+def image(request):
+    """Noise smoothed a little so every op sees both flat areas and edges."""
+    height, width, seed = request.param
+    noise = (np.random.default_rng(seed).random((height, width, 3)) * 255).astype(np.uint8)
+    return np.asarray(Image.fromarray(noise).filter(ImageFilter.GaussianBlur(1.5)))
+
+
+def assert_equal(ours, reference):
+    reference = np.asarray(reference)
+    assert ours.shape == reference.shape
+    diff = np.abs(ours.astype(int) - reference.astype(int))
+    assert diff.max() == 0, f"{(diff > 0).sum()} pixels differ, max {diff.max()}"
+
+
+@pytest.mark.parametrize("interpolation", sorted(INTERPOLATIONS))
+@pytest.mark.parametrize("box_fraction,size", [((0.1, 0.1, 0.85, 0.9), (24, 31)), ((0, 0, 1, 1), (100, 120)),
+                                                ((0.2, 0.05, 0.5, 0.95), (50, 3))], ids=["shrink", "enlarge", "mixed"])
+def test_crop_resize(ops, image, interpolation, box_fraction, size):
+    h, w, _ = image.shape
+    box = (int(box_fraction[0] * w), int(box_fraction[1] * h), max(1, int(box_fraction[2] * w)),
+           max(1, int(box_fraction[3] * h)))
+    box = (min(box[0], box[2] - 1), min(box[1], box[3] - 1), box[2], box[3])
+    reference = Image.fromarray(image).crop(box).resize((size[1], size[0]), INTERPOLATIONS[interpolation])
+    assert_equal(ops.resample(image, box, size[0], size[1], interpolation), reference)
+
+
+@pytest.mark.parametrize("factor", [0.0, 0.2, 0.9, 1.0, 1.35, 1.8])
+@pytest.mark.parametrize("name,enhancer", [("adjust_brightness", ImageEnhance.Brightness),
+                                           ("adjust_contrast", ImageEnhance.Contrast),
+                                           ("adjust_saturation", ImageEnhance.Color)])
+def test_enhance(ops, image, name, enhancer, factor):
+    assert_equal(getattr(ops, name)(image, factor), enhancer(Image.fromarray(image)).enhance(factor))
+
+
+@pytest.mark.parametrize("hue", [-0.5, -0.31, -0.013, 0.0, 0.1, 0.37, 0.5])
+def test_hue(ops, image, hue):
+    assert_equal(ops.adjust_hue(image, hue), F.adjust_hue(Image.fromarray(image), hue))
+
+
+@pytest.mark.parametrize("sigma", [0.1, 0.5, 1.0, 1.7, 2.0, 6.5])
+def test_gaussian_blur(ops, image, sigma):
+    reference = Image.fromarray(image).filter(ImageFilter.GaussianBlur(radius=sigma))
+    assert_equal(ops.gaussian_blur(image, sigma), reference)
+
+
+@pytest.mark.parametrize("threshold", [0, 128, 200, 256])
+def test_solarize(ops, image, threshold):
+    assert_equal(ops.solarize(image, threshold), ImageOps.solarize(Image.fromarray(image), threshold))
+
+
+def test_grayscale(ops, image):
+    assert_equal(ops.to_grayscale(image), Image.fromarray(image).convert("L").convert("RGB"))
+
+
+def test_bad_arguments(ops, image):
+    with pytest.raises(ValueError, match="interpolation must be nearest, bilinear or bicubic, got 'area'"):
+        ops.resample(image, (0, 0, 1, 1), 4, 4, "area")
+    with pytest.raises(ValueError, match="box must lie inside the image"):
+        ops.resample(image, (0, 0, image.shape[1] + 1, 1), 4, 4, "bilinear")
+    with pytest.raises(ValueError, match=r"expected a non-empty \(H, W, 3\) uint8 array"):
+        ops.to_grayscale(np.zeros((4, 4), np.uint8))
