@@ -28,4 +28,5 @@ from fastssl.models.modules.heads import (
     VICRegProjectionHead,
     VicRegLLocalProjectionHead,
 )
-from fastssl.models.modules.memory_bank import MemoryBankModule, NNMemoryBankModule
+from fastssl.models.modules.memory_bank import MemoryBankModule
+from fastssl.models.modules.nn_memory_bank import NNMemoryBankModule
