@@ -111,11 +111,14 @@ void bind_ops(py::module_& ops) {
 
 }  // namespace
 
+void bind_engine(py::module_& m);  // bind_engine.cpp
+
 PYBIND11_MODULE(_C, m) {
-  m.doc() = "fastssl's CPU engine (libjpeg-turbo decoding; fused augmentation to come)";
+  m.doc() = "fastssl's CPU engine: libjpeg-turbo decoding and fused multi-view augmentation";
   py::register_exception<fastssl::DecodeError>(m, "DecodeError", PyExc_ValueError);
   py::module_ ops = m.def_submodule("ops", "Single augmentation ops, each equal to its Pillow counterpart");
   bind_ops(ops);
+  bind_engine(m);
 
   m.def("libjpeg_turbo_version", [] { return std::string(FASTSSL_STR(LIBJPEG_TURBO_VERSION)); },
         "Version of the libjpeg-turbo the engine was built against.");

@@ -1,0 +1,148 @@
+#include "fastssl/augment.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "fastssl/color.h"
+
+namespace fastssl {
+namespace {
+
+// Python's round(): halves go to the even neighbour.
+inline int round_half_even(double x) { return static_cast<int>(std::nearbyint(x)); }
+
+// torchvision's RandomResizedCrop.get_params: ten tries at a random area and
+// log-uniform aspect ratio, then a centered crop clamped to the ratio range.
+void sample_crop(const ViewSpec& spec, int height, int width, CounterRng& rng, ViewParams& p) {
+  const double area = static_cast<double>(height) * width;
+  const double log_min = std::log(spec.ratio_min), log_max = std::log(spec.ratio_max);
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    const double target_area = area * rng.uniform(spec.scale_min, spec.scale_max);
+    const double aspect = std::exp(rng.uniform(log_min, log_max));
+    const int w = round_half_even(std::sqrt(target_area * aspect));
+    const int h = round_half_even(std::sqrt(target_area / aspect));
+    if (0 < w && w <= width && 0 < h && h <= height) {
+      p.y0 = static_cast<int>(rng.randint(0, height - h));
+      p.x0 = static_cast<int>(rng.randint(0, width - w));
+      p.crop_width = w;
+      p.crop_height = h;
+      return;
+    }
+  }
+  const double in_ratio = static_cast<double>(width) / height;
+  int w = width, h = height;
+  if (in_ratio < spec.ratio_min) h = round_half_even(w / spec.ratio_min);
+  else if (in_ratio > spec.ratio_max) w = round_half_even(h * spec.ratio_max);
+  p.crop_width = w;
+  p.crop_height = h;
+  p.x0 = (width - w) / 2;
+  p.y0 = (height - h) / 2;
+}
+
+// torchvision's ColorJitter.get_params: a random order of the four adjustments,
+// each factor uniform in its range; a zero strength disables an adjustment.
+void sample_jitter(const OpSpec& op, CounterRng& rng, OpParams& out) {
+  std::array<int, 4>& order = out.order;
+  for (int i = 3; i > 0; --i) std::swap(order[i], order[rng.randint(0, i)]);
+  const double strengths[4] = {op.brightness, op.contrast, op.saturation, op.hue};
+  for (int k = 0; k < 4; ++k) {
+    const double s = strengths[k];
+    out.enabled[k] = s > 0;
+    if (!out.enabled[k]) continue;
+    out.factors[k] = static_cast<float>(k == 3 ? rng.uniform(-s, s) : rng.uniform(std::max(0.0, 1.0 - s), 1.0 + s));
+  }
+}
+
+void flip_horizontal(const Image& img) {
+  for (int y = 0; y < img.height; ++y) {
+    uint8_t* row = img.row(y);
+    for (int l = 0, r = img.width - 1; l < r; ++l, --r) std::swap_ranges(row + 3 * l, row + 3 * l + 3, row + 3 * r);
+  }
+}
+
+void flip_vertical(const Image& img) {
+  for (int t = 0, b = img.height - 1; t < b; ++t, --b)
+    std::swap_ranges(img.row(t), img.row(t) + static_cast<size_t>(img.width) * 3, img.row(b));
+}
+
+void apply_jitter(const Image& img, const OpParams& p) {
+  for (int k : p.order) {
+    if (!p.enabled[k]) continue;
+    switch (k) {
+      case 0: adjust_brightness(img, p.factors[k]); break;
+      case 1: adjust_contrast(img, p.factors[k]); break;
+      case 2: adjust_saturation(img, p.factors[k]); break;
+      default: adjust_hue(img, p.factors[k]); break;
+    }
+  }
+}
+
+void apply(const Image& img, const OpParams& p) {
+  switch (p.kind) {
+    case OpKind::hflip: flip_horizontal(img); break;
+    case OpKind::vflip: flip_vertical(img); break;
+    case OpKind::color_jitter: apply_jitter(img, p); break;
+    case OpKind::grayscale: to_grayscale(img); break;
+    case OpKind::blur: gaussian_blur(img, p.sigma); break;
+    case OpKind::solarize: solarize(img, p.threshold); break;
+  }
+}
+
+// torchvision's ToDtype(float32, scale=True) then Normalize, in float32 as torch computes them.
+void write_float(const ConstImage& img, const ViewSpec& spec, float* out) {
+  const float inv255 = static_cast<float>(1.0 / 255.0);
+  const size_t plane = static_cast<size_t>(img.height) * img.width;
+  for (int c = 0; c < 3; ++c) {
+    const float mean = spec.normalize ? spec.mean[c] : 0.0f;
+    const float std = spec.normalize ? spec.std[c] : 1.0f;
+    float* dst = out + c * plane;
+    for (int y = 0; y < img.height; ++y) {
+      const uint8_t* src = img.row(y) + c;
+      for (int x = 0; x < img.width; ++x, src += 3) *dst++ = (static_cast<float>(*src) * inv255 - mean) / std;
+    }
+  }
+}
+
+void write_uint8(const ConstImage& img, uint8_t* out) {
+  const size_t plane = static_cast<size_t>(img.height) * img.width;
+  for (int y = 0; y < img.height; ++y) {
+    const uint8_t* src = img.row(y);
+    const size_t offset = static_cast<size_t>(y) * img.width;
+    for (int x = 0; x < img.width; ++x, src += 3) {
+      out[offset + x] = src[0];
+      out[plane + offset + x] = src[1];
+      out[2 * plane + offset + x] = src[2];
+    }
+  }
+}
+
+}  // namespace
+
+ViewParams sample_view(const ViewSpec& spec, int image_height, int image_width, CounterRng& rng) {
+  ViewParams params;
+  sample_crop(spec, image_height, image_width, rng, params);
+  for (const OpSpec& op : spec.ops) {
+    if (!op.always && !rng.bernoulli(op.prob)) continue;
+    OpParams drawn;
+    drawn.kind = op.kind;
+    if (op.kind == OpKind::color_jitter) sample_jitter(op, rng, drawn);
+    if (op.kind == OpKind::blur) drawn.sigma = static_cast<float>(rng.uniform(op.sigma_min, op.sigma_max));
+    if (op.kind == OpKind::solarize) drawn.threshold = static_cast<int>(std::ceil(op.threshold));
+    params.ops.push_back(drawn);
+  }
+  return params;
+}
+
+void render_view(const ConstImage& decoded, double scale_x, double scale_y, const ViewSpec& spec,
+                 const ViewParams& params, OutputType type, void* out, ImageBuffer& scratch) {
+  const Box box{params.x0 * scale_x, params.y0 * scale_y, (params.x0 + params.crop_width) * scale_x,
+                (params.y0 + params.crop_height) * scale_y};
+  scratch.resize(spec.height, spec.width);
+  const Image view = scratch.image();
+  resample(decoded, box, spec.interpolation, view);
+  for (const OpParams& op : params.ops) apply(view, op);
+  if (type == OutputType::float32) write_float(view.view(), spec, static_cast<float*>(out));
+  else write_uint8(view.view(), static_cast<uint8_t*>(out));
+}
+
+}  // namespace fastssl
