@@ -1,5 +1,7 @@
 #include "fastssl/color.h"
 
+#include "fastssl/simd.h"
+
 #include <cmath>
 #include <algorithm>
 #include <cstdint>
@@ -8,14 +10,22 @@
 namespace fastssl {
 namespace {
 
-// Image.blend(degenerate, img, alpha) per channel: float arithmetic, truncated;
-// clipped only when extrapolating (alpha outside [0, 1]), exactly as Pillow.
+// Image.blend(degenerate, img, alpha) per channel: float arithmetic, truncated.
+// Pillow clips only when extrapolating (alpha outside [0, 1]); truncating then
+// clamping gives the same bytes in both of its branches, without a branch.
 inline uint8_t blend(int degenerate, int value, float alpha) {
   const float t = static_cast<float>(degenerate) + alpha * static_cast<float>(value - degenerate);
-  if (alpha >= 0.0f && alpha <= 1.0f) return static_cast<uint8_t>(static_cast<int>(t));
-  if (t <= 0.0f) return 0;
-  if (t >= 255.0f) return 255;
-  return static_cast<uint8_t>(t);
+  const int i = static_cast<int>(t);
+  return static_cast<uint8_t>(i < 0 ? 0 : (i > 255 ? 255 : i));
+}
+
+// blend() against one constant over every byte of the image (brightness: 0, contrast: the mean).
+FASTSSL_VECTORIZED void blend_constant(const Image& img, int degenerate, float alpha) {
+  const size_t row_bytes = static_cast<size_t>(img.width) * 3;
+  for (int y = 0; y < img.height; ++y) {
+    uint8_t* p = img.row(y);
+    for (size_t i = 0; i < row_bytes; ++i) p[i] = blend(degenerate, p[i], alpha);
+  }
 }
 
 template <typename Fn>
@@ -28,85 +38,130 @@ void for_each_pixel(const Image& img, Fn fn) {
 
 inline uint8_t clip8(int v) { return static_cast<uint8_t>(v < 0 ? 0 : (v > 255 ? 255 : v)); }
 
-// Pillow's rgb2hsv (colorsys with 8-bit outputs).
-inline void rgb_to_hsv(const uint8_t* rgb, uint8_t* hsv) {
+// torchvision's PIL hue shift: RGB -> Pillow's 8-bit HSV -> hue + shift -> RGB.
+// Same float/double steps as Pillow's rgb2hsv and hsv2rgb, with fmod(x, 1) for
+// x in [5/6, 11/6) written as one exact subtraction, floor(h * 6 / 255) as an
+// integer division, and the per-hue and per-saturation factors tabulated.
+struct HueTables {
+  float f[256];   // (float)h * 6.0 / 255.0 - i: position inside the hue sector
+  float fs[256];  // saturation as a fraction
+  HueTables() {
+    for (int h = 0; h < 256; ++h) f[h] = static_cast<float>(static_cast<float>(h) * 6.0 / 255.0 - (6 * h) / 255);
+    for (int v = 0; v < 256; ++v) fs[v] = static_cast<float>(static_cast<float>(v) / 255.0);
+  }
+};
+
+inline uint8_t round_clip8(double x) { return clip8(static_cast<int>(std::round(x))); }
+
+inline void shift_hue(uint8_t* rgb, uint8_t shift, const HueTables& tables) {
   const int r = rgb[0], g = rgb[1], b = rgb[2];
-  const int maxc = r > g ? (r > b ? r : b) : (g > b ? g : b);
-  const int minc = r < g ? (r < b ? r : b) : (g < b ? g : b);
-  hsv[2] = static_cast<uint8_t>(maxc);
-  if (minc == maxc) {
-    hsv[0] = hsv[1] = 0;
-    return;
-  }
+  const int maxc = std::max(r, std::max(g, b));
+  const int minc = std::min(r, std::min(g, b));
+  if (minc == maxc) return;  // gray: saturation 0 maps back to itself
   const float cr = static_cast<float>(maxc - minc);
-  const float s = cr / static_cast<float>(maxc);
-  const float rc = static_cast<float>(maxc - r) / cr;
-  const float gc = static_cast<float>(maxc - g) / cr;
-  const float bc = static_cast<float>(maxc - b) / cr;
+  const uint8_t us = clip8(static_cast<int>((cr / static_cast<float>(maxc)) * 255.0));
   float h;
-  if (r == maxc) h = bc - gc;
-  else if (g == maxc) h = static_cast<float>(2.0 + rc - bc);  // double, as Pillow computes it
-  else h = static_cast<float>(4.0 + gc - rc);
-  h = static_cast<float>(std::fmod(h / 6.0 + 1.0, 1.0));
-  hsv[0] = clip8(static_cast<int>(h * 255.0));
-  hsv[1] = clip8(static_cast<int>(s * 255.0));
-}
-
-// Pillow's hsv2rgb.
-inline void hsv_to_rgb(const uint8_t* hsv, uint8_t* rgb) {
-  const int h = hsv[0], s = hsv[1], v = hsv[2];
-  if (s == 0) {
-    rgb[0] = rgb[1] = rgb[2] = static_cast<uint8_t>(v);
+  if (r == maxc) h = static_cast<float>(maxc - b) / cr - static_cast<float>(maxc - g) / cr;
+  else if (g == maxc) h = static_cast<float>(2.0 + static_cast<float>(maxc - r) / cr - static_cast<float>(maxc - b) / cr);
+  else h = static_cast<float>(4.0 + static_cast<float>(maxc - g) / cr - static_cast<float>(maxc - r) / cr);
+  double x = h / 6.0 + 1.0;
+  if (x >= 1.0) x -= 1.0;
+  const uint8_t uh = clip8(static_cast<int>(static_cast<float>(x) * 255.0));
+  const int hue = static_cast<uint8_t>(uh + shift);
+  const uint8_t v = static_cast<uint8_t>(maxc);
+  if (us == 0) {
+    rgb[0] = rgb[1] = rgb[2] = v;
     return;
   }
-  const int i = static_cast<int>(std::floor(static_cast<float>(h) * 6.0 / 255.0));
-  const float f = static_cast<float>(static_cast<float>(h) * 6.0 / 255.0 - static_cast<float>(i));
-  const float fs = static_cast<float>(static_cast<float>(s) / 255.0);
-  const uint8_t p = clip8(static_cast<int>(std::round(static_cast<float>(v) * (1.0 - fs))));
-  const uint8_t q = clip8(static_cast<int>(std::round(static_cast<float>(v) * (1.0 - fs * f))));
-  const uint8_t t = clip8(static_cast<int>(std::round(static_cast<float>(v) * (1.0 - fs * (1.0 - f)))));
-  const uint8_t uv = static_cast<uint8_t>(v);
-  switch (i % 6) {
-    case 0: rgb[0] = uv; rgb[1] = t; rgb[2] = p; break;
-    case 1: rgb[0] = q; rgb[1] = uv; rgb[2] = p; break;
-    case 2: rgb[0] = p; rgb[1] = uv; rgb[2] = t; break;
-    case 3: rgb[0] = p; rgb[1] = q; rgb[2] = uv; break;
-    case 4: rgb[0] = t; rgb[1] = p; rgb[2] = uv; break;
-    default: rgb[0] = uv; rgb[1] = p; rgb[2] = q; break;
+  const float f = tables.f[hue];
+  const float fs = tables.fs[us];
+  const uint8_t p = round_clip8(static_cast<float>(v) * (1.0 - fs));
+  const uint8_t q = round_clip8(static_cast<float>(v) * (1.0 - fs * f));
+  const uint8_t t = round_clip8(static_cast<float>(v) * (1.0 - fs * (1.0 - f)));
+  switch ((6 * hue) / 255 % 6) {
+    case 0: rgb[0] = v; rgb[1] = t; rgb[2] = p; break;
+    case 1: rgb[0] = q; rgb[1] = v; rgb[2] = p; break;
+    case 2: rgb[0] = p; rgb[1] = v; rgb[2] = t; break;
+    case 3: rgb[0] = p; rgb[1] = q; rgb[2] = v; break;
+    case 4: rgb[0] = t; rgb[1] = p; rgb[2] = v; break;
+    default: rgb[0] = v; rgb[1] = p; rgb[2] = q; break;
   }
 }
 
-// One pass of Pillow's box blur over a line of `n` RGB pixels (`in_step` bytes
-// apart) into contiguous `out`, with a fractional radius: whole pixels weigh ww,
-// the two fractional edge pixels fw, in 24-bit fixed point; edges repeat.
-void box_blur_line(const uint8_t* in, size_t in_step, uint8_t* out, int n, float radius_f) {
+// Pillow's extended box blur, one pass: each output is the sum of the 2r+1
+// whole pixels around it times ww plus the two next ones times fw, in 24-bit
+// fixed point, with edge pixels repeated. Sums are exact integers, so any
+// summation order gives Pillow's result; ours adds whole rows so it vectorizes.
+struct BoxWeights {
+  int radius;
+  uint32_t ww, fw;
+};
+
+BoxWeights box_weights(float radius_f) {
   const int radius = static_cast<int>(radius_f);
   const uint32_t ww = static_cast<uint32_t>((1 << 24) / (radius_f * 2 + 1));
   const uint32_t fw = ((1 << 24) - (radius * 2 + 1) * ww) / 2;
-  const int last = n - 1;
-  auto at = [&](int i, int c) -> uint32_t {
-    i = i < 0 ? 0 : (i > last ? last : i);
-    return in[static_cast<size_t>(i) * in_step + c];
-  };
-  for (int c = 0; c < 3; ++c) {
-    // Sum over the window [-radius, radius] around x = 0, edges repeated.
-    uint32_t acc = at(0, c) * static_cast<uint32_t>(radius + 1);
-    for (int i = 1; i <= radius; ++i) acc += at(i, c);
-    for (int x = 0; x <= last; ++x) {
-      if (x > 0) acc += at(x + radius, c) - at(x - radius - 1, c);
-      const uint32_t bulk = acc * ww + (at(x - radius - 1, c) + at(x + radius + 1, c)) * fw;
-      out[static_cast<size_t>(x) * 3 + c] = static_cast<uint8_t>((bulk + (1u << 23)) >> 24);
+  return {radius, ww, fw};
+}
+
+inline uint8_t box_output(uint32_t whole, uint32_t far, const BoxWeights& w) {
+  return static_cast<uint8_t>((whole * w.ww + far * w.fw + (1u << 23)) >> 24);
+}
+
+// Horizontal pass over every row: `padded` holds a row with radius + 1 edge
+// pixels repeated on each side.
+FASTSSL_VECTORIZED void box_blur_rows(const Image& img, const BoxWeights& w, std::vector<uint8_t>& padded, std::vector<uint32_t>& acc) {
+  const int pad = w.radius + 1;
+  const size_t row_bytes = static_cast<size_t>(img.width) * 3;
+  padded.resize(row_bytes + 6 * static_cast<size_t>(pad));
+  acc.resize(row_bytes);
+  for (int y = 0; y < img.height; ++y) {
+    uint8_t* row = img.row(y);
+    for (int i = 0; i < pad; ++i) {
+      std::copy_n(row, 3, &padded[3 * static_cast<size_t>(i)]);
+      std::copy_n(row + row_bytes - 3, 3, &padded[3 * static_cast<size_t>(pad) + row_bytes + 3 * static_cast<size_t>(i)]);
+    }
+    std::copy_n(row, row_bytes, &padded[3 * static_cast<size_t>(pad)]);
+    // whole pixels: offsets 1 .. 2r+1 (in pixels) of the padded row
+    std::fill(acc.begin(), acc.end(), 0u);
+    for (int k = 1; k <= 2 * w.radius + 1; ++k) {
+      const uint8_t* src = &padded[3 * static_cast<size_t>(k)];
+      for (size_t i = 0; i < row_bytes; ++i) acc[i] += src[i];
+    }
+    const uint8_t* left = padded.data();
+    const uint8_t* right = &padded[3 * static_cast<size_t>(2 * w.radius + 2)];
+    for (size_t i = 0; i < row_bytes; ++i) row[i] = box_output(acc[i], left[i] + right[i], w);
+  }
+}
+
+// Vertical pass: a sliding sum of whole rows, updated with one row in and one out.
+FASTSSL_VECTORIZED void box_blur_columns(const Image& img, const BoxWeights& w, std::vector<uint8_t>& copy, std::vector<uint32_t>& acc) {
+  const size_t row_bytes = static_cast<size_t>(img.width) * 3;
+  const int last = img.height - 1;
+  copy.resize(row_bytes * static_cast<size_t>(img.height));
+  for (int y = 0; y < img.height; ++y) std::copy_n(img.row(y), row_bytes, &copy[row_bytes * static_cast<size_t>(y)]);
+  auto src = [&](int y) { return &copy[row_bytes * static_cast<size_t>(std::min(std::max(y, 0), last))]; };
+  acc.assign(row_bytes, 0u);
+  for (int k = -w.radius - 1; k < w.radius; ++k) {  // the window of y = -1
+    const uint8_t* r = src(k);
+    for (size_t i = 0; i < row_bytes; ++i) acc[i] += r[i];
+  }
+  for (int y = 0; y < img.height; ++y) {
+    const uint8_t* in = src(y + w.radius);
+    const uint8_t* out = src(y - w.radius - 1);
+    const uint8_t* far_left = out;
+    const uint8_t* far_right = src(y + w.radius + 1);
+    uint8_t* dst = img.row(y);
+    for (size_t i = 0; i < row_bytes; ++i) {
+      acc[i] += in[i] - out[i];
+      dst[i] = box_output(acc[i], far_left[i] + far_right[i], w);
     }
   }
 }
 
 }  // namespace
 
-void adjust_brightness(const Image& img, float factor) {
-  for_each_pixel(img, [factor](uint8_t* p) {
-    for (int c = 0; c < 3; ++c) p[c] = blend(0, p[c], factor);
-  });
-}
+void adjust_brightness(const Image& img, float factor) { blend_constant(img, 0, factor); }
 
 void adjust_contrast(const Image& img, float factor) {
   // The degenerate image is the rounded mean of the luma.
@@ -114,9 +169,7 @@ void adjust_contrast(const Image& img, float factor) {
   for_each_pixel(img, [&sum](uint8_t* p) { sum += luma(p); });
   const double count = static_cast<double>(img.height) * img.width;
   const int mean = static_cast<int>(static_cast<double>(sum) / count + 0.5);
-  for_each_pixel(img, [factor, mean](uint8_t* p) {
-    for (int c = 0; c < 3; ++c) p[c] = blend(mean, p[c], factor);
-  });
+  blend_constant(img, mean, factor);
 }
 
 void adjust_saturation(const Image& img, float factor) {
@@ -127,14 +180,10 @@ void adjust_saturation(const Image& img, float factor) {
 }
 
 void adjust_hue(const Image& img, float hue_factor) {
+  static const HueTables tables;
   // torchvision adds int32(hue_factor * 255) to the 8-bit hue, wrapping around.
   const uint8_t shift = static_cast<uint8_t>(static_cast<int32_t>(hue_factor * 255.0));
-  for_each_pixel(img, [shift](uint8_t* p) {
-    uint8_t hsv[3];
-    rgb_to_hsv(p, hsv);
-    hsv[0] = static_cast<uint8_t>(hsv[0] + shift);
-    hsv_to_rgb(hsv, p);
-  });
+  for_each_pixel(img, [shift](uint8_t* p) { shift_hue(p, shift, tables); });
 }
 
 void to_grayscale(const Image& img) {
@@ -158,21 +207,11 @@ void gaussian_blur(const Image& img, float sigma) {
   const float l = static_cast<float>(std::floor((big_l - 1.0) / 2.0));
   float a = (2 * l + 1) * (l * (l + 1) - 3 * sigma2);
   a /= 6 * (sigma2 - (l + 1) * (l + 1));
-  const float radius = l + a;
-  const int longest = img.width > img.height ? img.width : img.height;
-  std::vector<uint8_t> line(static_cast<size_t>(longest) * 3);
-  for (int y = 0; y < img.height; ++y) {
-    for (int pass = 0; pass < passes; ++pass) {
-      box_blur_line(img.row(y), 3, line.data(), img.width, radius);
-      std::copy_n(line.data(), static_cast<size_t>(img.width) * 3, img.row(y));
-    }
-  }
-  for (int x = 0; x < img.width; ++x) {
-    for (int pass = 0; pass < passes; ++pass) {
-      box_blur_line(img.data + 3 * static_cast<size_t>(x), img.stride, line.data(), img.height, radius);
-      for (int y = 0; y < img.height; ++y) std::copy_n(&line[3 * static_cast<size_t>(y)], 3, img.row(y) + 3 * x);
-    }
-  }
+  const BoxWeights weights = box_weights(l + a);
+  std::vector<uint8_t> buffer;
+  std::vector<uint32_t> acc;
+  for (int pass = 0; pass < passes; ++pass) box_blur_rows(img, weights, buffer, acc);
+  for (int pass = 0; pass < passes; ++pass) box_blur_columns(img, weights, buffer, acc);
 }
 
 }  // namespace fastssl
