@@ -1,0 +1,24 @@
+"""Fused Triton loss kernels with their eager PyTorch references.
+
+Each functional loss runs its Triton kernel on CUDA tensors when Triton is
+installed and its eager reference otherwise (``fused=`` forces either). Triton
+is imported only when a fused path runs.
+
+>>> from fastssl.loss.kernels import ntxent_loss
+>>> loss = ntxent_loss(torch.randn(256, 128), torch.randn(256, 128))
+"""
+
+from fastssl.loss.kernels._dispatch import fused_available
+from fastssl.loss.kernels.dcl import dcl_loss, dcl_reference
+from fastssl.loss.kernels.dino import dino_loss, dino_reference
+from fastssl.loss.kernels.ntxent import ntxent_loss, ntxent_reference
+
+__all__ = [
+    "dcl_loss",
+    "dcl_reference",
+    "dino_loss",
+    "dino_reference",
+    "fused_available",
+    "ntxent_loss",
+    "ntxent_reference",
+]
