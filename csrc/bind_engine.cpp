@@ -20,6 +20,12 @@ fastssl::Interpolation parse_interpolation(const std::string& name) {
   throw py::value_error("interpolation must be nearest, bilinear or bicubic, got '" + name + "'");
 }
 
+fastssl::PassOrder parse_pass_order(const std::string& name) {
+  if (name == "horizontal_first") return fastssl::PassOrder::horizontal_first;
+  if (name == "pillow13") return fastssl::PassOrder::pillow13;
+  throw py::value_error("resample_order must be 'horizontal_first' or 'pillow13', got '" + name + "'");
+}
+
 const std::pair<const char*, OpKind> kOpNames[] = {
     {"hflip", OpKind::hflip},         {"vflip", OpKind::vflip}, {"color_jitter", OpKind::color_jitter},
     {"grayscale", OpKind::grayscale}, {"blur", OpKind::blur},   {"solarize", OpKind::solarize}};
@@ -110,7 +116,8 @@ fastssl::ConstImage decoded_image(const py::handle& obj) {
 void bind_engine(py::module_& m) {
   py::class_<fastssl::Engine>(m, "Engine", "Decodes each image once and renders all its views into batch buffers.")
       .def(py::init([](const py::list& views, std::vector<std::string> paths, uint64_t seed, int num_threads,
-                       const std::string& output, bool dct_scaling, int64_t max_pixels) {
+                       const std::string& output, bool dct_scaling, int64_t max_pixels,
+                       const std::string& resample_order) {
              fastssl::EngineConfig config;
              for (const py::handle& v : views) config.views.push_back(parse_view(v.cast<py::dict>()));
              config.seed = seed;
@@ -120,10 +127,11 @@ void bind_engine(py::module_& m) {
              config.output = output == "uint8" ? fastssl::OutputType::uint8 : fastssl::OutputType::float32;
              config.dct_scaling = dct_scaling;
              config.max_pixels = max_pixels;
+             config.resample_order = parse_pass_order(resample_order);
              return std::make_unique<fastssl::Engine>(std::move(config), std::move(paths));
            }),
            py::arg("views"), py::arg("paths"), py::arg("seed"), py::arg("num_threads"), py::arg("output"),
-           py::arg("dct_scaling"), py::arg("max_pixels"))
+           py::arg("dct_scaling"), py::arg("max_pixels"), py::arg("resample_order") = "horizontal_first")
       .def("__len__", &fastssl::Engine::size)
       .def(
           "params",

@@ -74,17 +74,19 @@ void bind_ops(py::module_& ops) {
   ops.def(
       "resample",
       [](RgbArray src, std::tuple<double, double, double, double> box, int height, int width,
-         const std::string& interpolation) {
+         const std::string& interpolation, bool pillow13_order) {
         auto [x0, y0, x1, y1] = box;
         fastssl::ConstImage in = const_image_of(src);
         if (!(0 <= x0 && x0 < x1 && x1 <= in.width && 0 <= y0 && y0 < y1 && y1 <= in.height))
           throw py::value_error("box must lie inside the image and be non-empty");
         if (height <= 0 || width <= 0) throw py::value_error("output size must be positive");
         RgbArray out({height, width, 3});
-        fastssl::resample(in, fastssl::Box{x0, y0, x1, y1}, interpolation_of(interpolation), image_of(out));
+        fastssl::resample(in, fastssl::Box{x0, y0, x1, y1}, interpolation_of(interpolation), image_of(out),
+                          pillow13_order ? fastssl::PassOrder::pillow13 : fastssl::PassOrder::horizontal_first);
         return out;
       },
-      py::arg("src"), py::arg("box"), py::arg("height"), py::arg("width"), py::arg("interpolation"));
+      py::arg("src"), py::arg("box"), py::arg("height"), py::arg("width"), py::arg("interpolation"),
+      py::arg("pillow13_order") = false);
   auto unary = [&ops](const char* name, void (*fn)(const fastssl::Image&, float)) {
     ops.def(name, [fn](RgbArray src, float value) {
       RgbArray out(py::array(src).attr("copy")());

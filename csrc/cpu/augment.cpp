@@ -134,12 +134,12 @@ ViewParams sample_view(const ViewSpec& spec, int image_height, int image_width, 
 }
 
 void render_view(const ConstImage& decoded, double scale_x, double scale_y, const ViewSpec& spec,
-                 const ViewParams& params, OutputType type, void* out, ImageBuffer& scratch) {
+                 const ViewParams& params, OutputType type, PassOrder order, void* out, ImageBuffer& scratch) {
   const Box box{params.x0 * scale_x, params.y0 * scale_y, (params.x0 + params.crop_width) * scale_x,
                 (params.y0 + params.crop_height) * scale_y};
   scratch.resize(spec.height, spec.width);
   const Image view = scratch.image();
-  resample(decoded, box, spec.interpolation, view);
+  resample(decoded, box, spec.interpolation, view, order);
   for (const OpParams& op : params.ops) apply(view, op);
   if (type == OutputType::float32) write_float(view.view(), spec, static_cast<float*>(out));
   else write_uint8(view.view(), static_cast<uint8_t*>(out));

@@ -111,7 +111,7 @@ void Engine::process(const BatchItem& item, uint64_t epoch, const std::vector<vo
   for (int v = 0; v < num_views; ++v) {
     void* out = static_cast<uint8_t*>(outputs[static_cast<size_t>(v)]) + view_bytes(v) * static_cast<size_t>(item.row);
     render_view(decoded, scale_x, scale_y, config_.views[static_cast<size_t>(v)], s.params[static_cast<size_t>(v)],
-                config_.output, out, s.view);
+                config_.output, config_.resample_order, out, s.view);
   }
 }
 

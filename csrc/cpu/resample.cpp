@@ -79,9 +79,9 @@ inline uint8_t clip8(int32_t v) {
   return static_cast<uint8_t>(v < 0 ? 0 : (v > 255 ? 255 : v));
 }
 
-void horizontal_pass(const ConstImage& src, int x_origin, int y_first, const Coefficients& c, const Image& dst) {
+void horizontal_pass(const ConstImage& src, int y_first, const Coefficients& c, const Image& dst) {
   for (int y = 0; y < dst.height; ++y) {
-    const uint8_t* in = src.row(y_first + y) + static_cast<size_t>(x_origin) * 3;
+    const uint8_t* in = src.row(y_first + y);
     uint8_t* out = dst.row(y);
     for (int x = 0; x < dst.width; ++x) {
       const int32_t* k = &c.weights[static_cast<size_t>(x) * c.taps];
@@ -99,13 +99,13 @@ void horizontal_pass(const ConstImage& src, int x_origin, int y_first, const Coe
   }
 }
 
-void vertical_pass(const ConstImage& src, int x_origin, const Coefficients& c, const Image& dst) {
+void vertical_pass(const ConstImage& src, const Coefficients& c, const Image& dst) {
   for (int y = 0; y < dst.height; ++y) {
     const int32_t* k = &c.weights[static_cast<size_t>(y) * c.taps];
     uint8_t* out = dst.row(y);
     for (int x = 0; x < dst.width * 3; ++x) {
       int32_t s = 1 << (kPrecisionBits - 1);
-      const uint8_t* p = src.row(c.first[y]) + static_cast<size_t>(x_origin) * 3 + x;
+      const uint8_t* p = src.row(c.first[y]) + x;
       for (int t = 0; t < c.count[y]; ++t, p += src.stride) s += *p * k[t];
       out[x] = clip8(s);
     }
@@ -137,23 +137,39 @@ void nearest(const ConstImage& src, const Box& box, const Image& dst) {
 
 }  // namespace
 
-void resample(const ConstImage& src, const Box& box, Interpolation interpolation, const Image& dst) {
+void resample(const ConstImage& src, const Box& box, Interpolation interpolation, const Image& dst, PassOrder order) {
   if (interpolation == Interpolation::nearest) return nearest(src, box, dst);
   // The readable window: the box widened to whole pixels, clamped to the image.
   const int x_origin = std::max(0, static_cast<int>(std::floor(box.x0)));
   const int y_origin = std::max(0, static_cast<int>(std::floor(box.y0)));
   const int x_limit = std::min(src.width, static_cast<int>(std::ceil(box.x1))) - x_origin;
   const int y_limit = std::min(src.height, static_cast<int>(std::ceil(box.y1))) - y_origin;
-  const Coefficients ch = precompute(box.x0 - x_origin, box.x1 - x_origin, x_limit, dst.width, interpolation);
+  Coefficients ch = precompute(box.x0 - x_origin, box.x1 - x_origin, x_limit, dst.width, interpolation);
   Coefficients cv = precompute(box.y0 - y_origin, box.y1 - y_origin, y_limit, dst.height, interpolation);
+  const ConstImage window{src.row(y_origin) + 3 * static_cast<size_t>(x_origin), y_limit, x_limit, src.stride};
+  const int in_width = static_cast<int>(std::lround(box.x1 - box.x0));
+  const int in_height = static_cast<int>(std::lround(box.y1 - box.y0));
+  const bool vertical_first = order == PassOrder::pillow13 && dst.height < in_height &&
+                              in_height - dst.height > 2 * (in_width - dst.width);
+  ImageBuffer temp;
+  if (vertical_first) {
+    // Only the columns the horizontal windows touch go through the vertical pass.
+    const int x_first = ch.first.front();
+    const int x_last = ch.first.back() + ch.count.back();
+    for (int& f : ch.first) f -= x_first;
+    const ConstImage columns{window.data + 3 * static_cast<size_t>(x_first), y_limit, x_last - x_first, src.stride};
+    temp.resize(dst.height, x_last - x_first);
+    vertical_pass(columns, cv, temp.image());
+    horizontal_pass(temp.view(), 0, ch, dst);
+    return;
+  }
   // Only the rows the vertical windows touch go through the horizontal pass.
   const int y_first = cv.first.front();
   const int y_last = cv.first.back() + cv.count.back();
   for (int& f : cv.first) f -= y_first;
-  ImageBuffer temp;
   temp.resize(y_last - y_first, dst.width);
-  horizontal_pass(src, x_origin, y_origin + y_first, ch, temp.image());
-  vertical_pass(temp.view(), 0, cv, dst);
+  horizontal_pass(window, y_first, ch, temp.image());
+  vertical_pass(temp.view(), cv, dst);
 }
 
 }  // namespace fastssl

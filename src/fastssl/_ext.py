@@ -97,6 +97,27 @@ def pillow() -> Probe:
 
 
 @functools.lru_cache(maxsize=None)
+def pillow_resize_pass_order() -> str:
+    """Which separable pass the installed Pillow resizes with first.
+
+    Pillow 13 runs the vertical pass first when the height shrinks much more than
+    the width; older Pillow and Pillow-SIMD always start horizontally. The engine
+    follows the installed Pillow so that it stays bit-exact with the reference path.
+    Probed by behaviour (one tiny resize), which also covers forks.
+    """
+    image_module = optional_module("PIL.Image")
+    if image_module is None:
+        return "horizontal_first"
+    import numpy as np
+
+    pixels = np.random.default_rng(0).integers(0, 256, (51, 70, 3), dtype=np.uint8)
+    image = image_module.fromarray(pixels)
+    one_step = np.asarray(image.resize((69, 42), image_module.BILINEAR))
+    vertical_first = np.asarray(image.resize((70, 42), image_module.BILINEAR).resize((69, 42), image_module.BILINEAR))
+    return "pillow13" if np.array_equal(one_step, vertical_first) else "horizontal_first"
+
+
+@functools.lru_cache(maxsize=None)
 def triton() -> Probe:
     """Triton (fused GPU loss kernels)."""
     return _module_probe("triton")

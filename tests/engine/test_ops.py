@@ -44,7 +44,20 @@ def test_crop_resize(ops, image, interpolation, box_fraction, size):
            max(1, int(box_fraction[3] * h)))
     box = (min(box[0], box[2] - 1), min(box[1], box[3] - 1), box[2], box[3])
     reference = Image.fromarray(image).crop(box).resize((size[1], size[0]), INTERPOLATIONS[interpolation])
-    assert_equal(ops.resample(image, box, size[0], size[1], interpolation), reference)
+    pillow13 = _ext.pillow_resize_pass_order() == "pillow13"
+    assert_equal(ops.resample(image, box, size[0], size[1], interpolation, pillow13), reference)
+
+
+@pytest.mark.parametrize("interpolation", ["bilinear", "bicubic"])
+def test_resize_pass_order_follows_installed_pillow(ops, interpolation):
+    """Shapes on both sides of Pillow 13's rule: vertical first iff the height shrinks by > 2x the width's pixels."""
+    pillow13 = _ext.pillow_resize_pass_order() == "pillow13"
+    rng = np.random.default_rng(3)
+    for (width, height), (out_w, out_h) in [((70, 51), (69, 42)), ((200, 200), (130, 50)), ((200, 200), (125, 50)),
+                                            ((34, 45), (24, 24)), ((90, 40), (60, 90)), ((120, 200), (160, 20))]:
+        image = rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
+        reference = Image.fromarray(image).resize((out_w, out_h), INTERPOLATIONS[interpolation])
+        assert_equal(ops.resample(image, (0, 0, width, height), out_h, out_w, interpolation, pillow13), reference)
 
 
 @pytest.mark.parametrize("factor", [0.0, 0.2, 0.9, 1.0, 1.35, 1.8])

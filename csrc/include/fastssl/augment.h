@@ -62,6 +62,6 @@ enum class OutputType { uint8, float32 };
 // resize, then the ops in order, written to `out` (3 x height x width).
 // `scratch` is reused between calls to avoid allocations.
 void render_view(const ConstImage& decoded, double scale_x, double scale_y, const ViewSpec& spec,
-                 const ViewParams& params, OutputType type, void* out, ImageBuffer& scratch);
+                 const ViewParams& params, OutputType type, PassOrder order, void* out, ImageBuffer& scratch);
 
 }  // namespace fastssl

@@ -22,6 +22,7 @@ struct EngineConfig {
   OutputType output = OutputType::float32;
   bool dct_scaling = true;     // decode at 1/2, 1/4, 1/8 when no view needs more
   int64_t max_pixels = 0;      // refuse larger images (decompression bombs)
+  PassOrder resample_order = PassOrder::horizontal_first;  // as the installed Pillow resizes
 };
 
 // Why one item of a batch failed. not_jpeg: the file is not a JPEG, decode it

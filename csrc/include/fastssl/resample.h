@@ -14,8 +14,15 @@ struct Box {
   double x0, y0, x1, y1;
 };
 
+// Which of the two separable passes Pillow runs first. Up to Pillow 12 (and in
+// Pillow-SIMD) always the horizontal one; Pillow 13 runs the vertical pass first
+// when the height shrinks by more than twice as many pixels as the width.
+enum class PassOrder { horizontal_first, pillow13 };
+
 // Resizes `box` of `src` into `dst` (dst.height x dst.width). With an integer
-// box this is bit-exact with PIL's img.crop(box).resize(size, interpolation).
-void resample(const ConstImage& src, const Box& box, Interpolation interpolation, const Image& dst);
+// box this is bit-exact with PIL's img.crop(box).resize(size, interpolation)
+// when `order` matches the installed Pillow.
+void resample(const ConstImage& src, const Box& box, Interpolation interpolation, const Image& dst,
+              PassOrder order = PassOrder::horizontal_first);
 
 }  // namespace fastssl

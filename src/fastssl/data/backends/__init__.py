@@ -1,0 +1,5 @@
+"""Batch renderers, one module per backend, all executing the same spec.
+
+- ``python``: the reference (torchvision on PIL images, through a DataLoader);
+- ``cpp``: the C++ engine in ``fastssl._C``.
+"""
