@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 
 class ImageDecodeError(OSError):
     """An image file could not be read or decoded.
@@ -10,7 +12,9 @@ class ImageDecodeError(OSError):
     written against Lightly that catches OSError keeps working.
     """
 
-    def __init__(self, path: str, reason: str):
-        self.path = path
+    def __init__(self, path: str, reason: Optional[str] = None):
+        # With one argument, ``path`` is a whole message: DataLoader workers
+        # re-raise an error in the main process as ``type(error)(message)``.
+        self.path = path if reason is not None else None
         self.reason = reason
-        super().__init__(f"cannot decode '{path}': {reason}")
+        super().__init__(path if reason is None else f"cannot decode '{path}': {reason}")

@@ -11,6 +11,7 @@ from typing import Any, Dict, List
 
 _EXPORTS: Dict[str, str] = {
     "LightlyDataset": "fastssl.data.dataset",
+    "FastLoader": "fastssl.data.loader",
     "VideoError": "fastssl.data._video",
     "EmptyVideoError": "fastssl.data._video",
     "NonIncreasingTimestampError": "fastssl.data._video",

@@ -1,0 +1,315 @@
+"""FastLoader: iterate a LightlyDataset like a DataLoader, with the C++ engine inside.
+
+A training loop written for ``DataLoader(LightlyDataset(..., transform=preset))``
+keeps working: batches have the same structure, ``(views, targets, filenames)``.
+When the dataset's transform (or the collate function) is a fastssl preset or
+spec, the engine decodes each image once and renders every view with threads;
+anything else (a torchvision Compose, a lambda, a video dataset) runs on the
+reference path, a torch DataLoader, after one warning that says why.
+
+Randomness is counter-based: the augmentation of view v of sample i in epoch e
+depends only on (seed, e, i, v). Each new iteration starts the next epoch;
+``set_epoch(e)`` picks the epoch of the next iteration (as with a
+DistributedSampler).
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import warnings
+from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset, default_collate
+
+from fastssl._ext import cpp_extension
+from fastssl.data.backends.cpp import ON_ERROR, CppRenderer, UnsupportedSpec, engine_views
+from fastssl.data.collate import BaseCollateFunction
+from fastssl.data.multi_view_collate import MultiViewCollate
+from fastssl.data.sampler import batches, resolve_rank, shard_indices
+from fastssl.errors import ImageDecodeError
+from fastssl.transforms.spec import MultiViewSpec, ViewSpec
+
+BACKENDS = ("auto", "cpp", "python")
+_END = object()
+
+
+class FastLoader:
+    """Loads batches of augmented views from a LightlyDataset.
+
+    Args:
+        dataset: A ``fastssl.data.LightlyDataset`` (a folder of images, or anything
+            the reference path can load).
+        batch_size: Samples per batch.
+        shuffle: Shuffle the samples every epoch.
+        drop_last: Drop the last incomplete batch.
+        num_threads: Engine threads (reference path: DataLoader workers); default: all cores.
+        backend: "auto" (the engine when it can run the transform, else the
+            reference path), "cpp" (the engine, or an error saying why not) or "python".
+        device: Where batches go ("cuda" copies asynchronously from pinned memory
+            and normalizes on the GPU); None keeps them on the CPU.
+        seed: Seed of the shuffling and of the augmentations.
+        prefetch: Batches rendered ahead of the training loop.
+        on_error: "raise" an ImageDecodeError naming a bad file, or "skip" it with a warning.
+        rank, world_size: The shard to load, as DistributedSampler; default from torch.distributed.
+        collate_fn: The older Lightly API (e.g. ``SimCLRCollateFunction()``) for a
+            dataset without a transform; batches then have that function's structure.
+
+    Example:
+        >>> dataset = LightlyDataset("path/to/images", transform=SimCLRTransform())
+        >>> loader = FastLoader(dataset, batch_size=256, shuffle=True)
+        >>> for (x0, x1), targets, filenames in loader:
+        ...     loss = criterion(model(x0), model(x1))
+    """
+
+    def __init__(self, dataset: Any, batch_size: int, shuffle: bool = False, drop_last: bool = False,
+                 num_threads: Optional[int] = None, backend: str = "auto", device: Any = None, seed: int = 0,
+                 prefetch: int = 2, on_error: str = "raise", rank: Optional[int] = None,
+                 world_size: Optional[int] = None, collate_fn: Optional[Callable[[Any], Any]] = None):
+        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+        if num_threads is not None and (not isinstance(num_threads, int) or num_threads < 1):
+            raise ValueError(f"num_threads must be a positive int or None, got {num_threads!r}")
+        if not isinstance(prefetch, int) or prefetch < 1:
+            raise ValueError(f"prefetch must be a positive int, got {prefetch!r}")
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+        if on_error not in ON_ERROR:
+            raise ValueError(f"on_error must be one of {ON_ERROR}, got {on_error!r}")
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.drop_last = drop_last
+        self.num_threads = num_threads or len(os.sched_getaffinity(0))
+        self.device = torch.device(device) if device is not None else None
+        self.seed = seed
+        self.prefetch = prefetch
+        self.on_error = on_error
+        self.collate_fn = collate_fn
+        self.rank, self.world_size = resolve_rank(rank, world_size)
+        self._next_epoch = 0
+        spec = self._spec()
+        reason = self._engine_unavailable(spec)
+        if backend == "cpp" and reason:
+            raise ValueError(f"backend='cpp' cannot load this dataset: {reason}")
+        if backend == "auto" and reason:
+            warnings.warn(f"FastLoader: {reason}; using the reference path (torchvision in DataLoader workers), "
+                          "which is much slower", UserWarning, stacklevel=2)
+        self.backend = "python" if (reason or backend == "python") else "cpp"
+        self._spec_value = spec
+        self._renderer: Optional[CppRenderer] = None
+
+    # -- what to run -------------------------------------------------------------------
+
+    def _augmentation(self) -> Any:
+        """What augments: an augmenting collate function (the older API), else the dataset's transform."""
+        if getattr(self.collate_fn, "spec", None) is not None:
+            return self.collate_fn
+        return getattr(self.dataset, "transform", None)
+
+    def _spec(self) -> Any:
+        return getattr(self._augmentation(), "spec", None)
+
+    def _engine_unavailable(self, spec: Any) -> Optional[str]:
+        """Why the engine cannot run this dataset and transform, or None when it can."""
+        if not cpp_extension().available:
+            return f"the C++ engine is unavailable ({cpp_extension().detail})"
+        augmenting_collate = getattr(self.collate_fn, "spec", None) is not None
+        if augmenting_collate and getattr(self.dataset, "transform", None) is not None:
+            return "a collate function that augments needs a dataset without a transform"
+        if self.collate_fn is not None and not augmenting_collate and not isinstance(self.collate_fn, MultiViewCollate):
+            return f"the collate function {type(self.collate_fn).__name__} is not a fastssl one"
+        if not isinstance(spec, (MultiViewSpec, ViewSpec)):
+            return f"the transform {type(self._augmentation()).__name__} is not a fastssl preset or spec"
+        inner = getattr(self.dataset, "dataset", self.dataset)
+        if getattr(inner, "samples", None) is None:
+            return f"{type(inner).__name__} is not a folder of image files"
+        try:
+            engine_views(_as_multi_view(spec))
+        except UnsupportedSpec as error:
+            return str(error)
+        return None
+
+    # -- epochs and batches ------------------------------------------------------------
+
+    def set_epoch(self, epoch: int) -> None:
+        """Makes the next iteration load epoch ``epoch`` (shuffle order and augmentations)."""
+        if not isinstance(epoch, int) or epoch < 0:
+            raise ValueError(f"epoch must be a non-negative int, got {epoch!r}")
+        self._next_epoch = epoch
+
+    def _epoch_batches(self, epoch: int) -> List[np.ndarray]:
+        indices = shard_indices(len(self.dataset), shuffle=self.shuffle, seed=self.seed, epoch=epoch,
+                                rank=self.rank, world_size=self.world_size)
+        return batches(indices, self.batch_size, self.drop_last)
+
+    def __len__(self) -> int:
+        n = len(range(self.rank, len(self.dataset), self.world_size))
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+    def __iter__(self) -> Iterator[Any]:
+        epoch = self._next_epoch
+        self._next_epoch += 1
+        epoch_batches = self._epoch_batches(epoch)
+        if self.backend == "python":
+            return self._iter_reference(epoch_batches)
+        return self._iter_engine(epoch_batches, epoch)
+
+    # -- the engine --------------------------------------------------------------------
+
+    def _engine(self) -> CppRenderer:
+        if self._renderer is None:
+            inner = self.dataset.dataset
+            paths = [path for path, _ in inner.samples]
+            self._targets = torch.as_tensor([label for _, label in inner.samples], dtype=torch.long)
+            self._filenames = self.dataset.get_filenames()
+            on_gpu = self.device is not None and self.device.type == "cuda"
+            self._renderer = CppRenderer(
+                _as_multi_view(self._spec_value), paths, getattr(inner, "root", None), seed=self.seed,
+                num_threads=self.num_threads, output="uint8" if on_gpu else "float32", on_error=self.on_error,
+                pin_memory=torch.cuda.is_available())
+        return self._renderer
+
+    def _render(self, batch: np.ndarray, epoch: int) -> Tuple[List[torch.Tensor], torch.Tensor, List[str]]:
+        rendered = self._engine().render(batch, epoch)
+        kept = batch[rendered.kept]
+        return rendered.views, self._targets[torch.as_tensor(kept)], [self._filenames[i] for i in kept]
+
+    def _iter_engine(self, epoch_batches: List[np.ndarray], epoch: int) -> Iterator[Any]:
+        """Renders batches on a background thread (the engine releases the GIL), ``prefetch`` ahead."""
+        self._engine()  # build it in this thread so that errors surface here
+        ready: "queue.Queue[Any]" = queue.Queue(maxsize=self.prefetch)
+        stop = threading.Event()
+
+        def put(item: Any) -> None:
+            while not stop.is_set():
+                try:
+                    ready.put(item, timeout=0.05)
+                    return
+                except queue.Full:
+                    continue
+
+        def produce() -> None:
+            try:
+                for batch in epoch_batches:
+                    if stop.is_set():
+                        return
+                    put(self._render(batch, epoch))
+                put(_END)
+            except BaseException as error:  # handed to the consumer, raised there
+                put(error)
+
+        worker = threading.Thread(target=produce, name="fastssl-loader", daemon=True)
+        worker.start()
+        try:
+            while True:
+                item = ready.get()
+                if item is _END:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                views, targets, filenames = item
+                if not filenames:
+                    continue  # every sample of this batch was skipped
+                yield self._structure(self._to_device(views), targets, filenames)
+        finally:
+            stop.set()
+            worker.join()
+
+    def _to_device(self, views: List[torch.Tensor]) -> List[torch.Tensor]:
+        if self.device is None or self.device.type != "cuda":
+            return views
+        specs = _as_multi_view(self._spec_value).views
+        return [_normalize_on(view.to(self.device, non_blocking=True), spec) for view, spec in zip(views, specs)]
+
+    def _structure(self, views: List[torch.Tensor], targets: torch.Tensor, filenames: List[str]) -> Any:
+        """The batch as the reference path would collate it."""
+        if isinstance(self._spec_value, ViewSpec):
+            return views[0], targets, filenames
+        if isinstance(self.collate_fn, BaseCollateFunction):
+            return tuple(views), targets, filenames
+        return views, targets, filenames
+
+    # -- the reference path ------------------------------------------------------------
+
+    def _iter_reference(self, epoch_batches: List[np.ndarray]) -> Iterator[Any]:
+        dataset: Dataset = self.dataset
+        collate = self.collate_fn
+        if self.on_error == "skip":
+            dataset, collate = _SkipBadFiles(dataset), _CollateKept(collate)
+        loader = DataLoader(dataset, batch_sampler=[b.tolist() for b in epoch_batches], collate_fn=collate,
+                            num_workers=self.num_threads, pin_memory=self.device is not None)
+        for batch in loader:
+            if self.on_error == "skip":
+                batch, skipped = batch
+                for message in skipped:
+                    warnings.warn(f"skipping {message}", RuntimeWarning, stacklevel=2)
+                if batch is None:
+                    continue  # every sample of this batch was skipped
+            if self.device is not None:
+                batch = _move(batch, self.device)
+            yield batch
+
+
+def _as_multi_view(spec: Any) -> MultiViewSpec:
+    return spec if isinstance(spec, MultiViewSpec) else MultiViewSpec(views=(spec,))
+
+
+def _normalize_on(view: torch.Tensor, spec: ViewSpec) -> torch.Tensor:
+    """uint8 -> float in [0, 1] -> normalized, as torchvision computes it, on the view's device."""
+    out = view.to(torch.float32).mul_(1.0 / 255)
+    if spec.normalize is not None:
+        mean = torch.as_tensor(spec.normalize.mean, dtype=torch.float32, device=view.device).view(-1, 1, 1)
+        std = torch.as_tensor(spec.normalize.std, dtype=torch.float32, device=view.device).view(-1, 1, 1)
+        out.sub_(mean).div_(std)
+    return out
+
+
+def _move(batch: Any, device: torch.device) -> Any:
+    if isinstance(batch, torch.Tensor):
+        return batch.to(device, non_blocking=True)
+    if isinstance(batch, (list, tuple)):
+        return type(batch)(_move(item, device) for item in batch)
+    return batch
+
+
+class _Skipped:
+    """Stands in for a sample whose file could not be decoded (on_error="skip")."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+
+class _SkipBadFiles(Dataset):
+    """The reference path's on_error="skip": a bad file becomes a _Skipped marker.
+
+    Markers travel back with the batch so that the warning is raised in the main
+    process (warnings raised in DataLoader worker processes would be lost).
+    """
+
+    def __init__(self, dataset: Any):
+        self.dataset = dataset
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, index: int) -> Any:
+        try:
+            return self.dataset[index]
+        except ImageDecodeError as error:
+            return _Skipped(str(error))
+
+
+class _CollateKept:
+    """Collates the samples that loaded; returns (batch or None, messages of the skipped ones)."""
+
+    def __init__(self, collate: Optional[Callable[[Sequence[Any]], Any]]):
+        self.collate = collate or default_collate
+
+    def __call__(self, batch: Sequence[Any]) -> Tuple[Any, List[str]]:
+        kept = [item for item in batch if not isinstance(item, _Skipped)]
+        skipped = [item.message for item in batch if isinstance(item, _Skipped)]
+        return (self.collate(kept) if kept else None), skipped
