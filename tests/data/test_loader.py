@@ -170,3 +170,14 @@ def test_engine_and_reference_paths_agree_statistically(folder):
                            next(iter(FastLoader(dataset, batch_size=17, backend="python", num_threads=1)))[0]])
     assert engine.shape == reference.shape
     assert np.allclose(engine.mean(dim=(0, 2, 3)), reference.mean(dim=(0, 2, 3)), atol=0.15)
+
+
+def test_subsets_load_their_samples_on_the_engine(folder):
+    dataset = LightlyDataset(str(folder), transform=SimCLRTransform(input_size=8))
+    train, val = torch.utils.data.random_split(dataset, [12, 5], generator=torch.Generator().manual_seed(0))
+    inner = torch.utils.data.Subset(val, [4, 0, 2])
+    for subset in (train, val, inner):
+        loader = FastLoader(subset, batch_size=4)
+        assert loader.backend == "cpp" and len(loader) == -(-len(subset) // 4)
+        names = [name for _, _, batch in loader for name in batch]
+        assert names == [subset[i][2] for i in range(len(subset))]

@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, Dataset, default_collate
+from torch.utils.data import DataLoader, Dataset, Subset, default_collate
 
 from fastssl._ext import cpp_extension
 from fastssl.data.backends.cpp import ON_ERROR, CppRenderer, UnsupportedSpec, engine_views
@@ -80,6 +80,9 @@ class FastLoader:
         if on_error not in ON_ERROR:
             raise ValueError(f"on_error must be one of {ON_ERROR}, got {on_error!r}")
         self.dataset = dataset
+        # A torch Subset (e.g. from random_split) of a LightlyDataset: the engine loads
+        # the parent's files, position i of the subset being parent sample indices[i].
+        self._parent, self._indices = _parent_and_indices(dataset)
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.drop_last = drop_last
@@ -108,7 +111,7 @@ class FastLoader:
         """What augments: an augmenting collate function (the older API), else the dataset's transform."""
         if getattr(self.collate_fn, "spec", None) is not None:
             return self.collate_fn
-        return getattr(self.dataset, "transform", None)
+        return getattr(self._parent, "transform", None)
 
     def _spec(self) -> Any:
         return getattr(self._augmentation(), "spec", None)
@@ -118,13 +121,13 @@ class FastLoader:
         if not cpp_extension().available:
             return f"the C++ engine is unavailable ({cpp_extension().detail})"
         augmenting_collate = getattr(self.collate_fn, "spec", None) is not None
-        if augmenting_collate and getattr(self.dataset, "transform", None) is not None:
+        if augmenting_collate and getattr(self._parent, "transform", None) is not None:
             return "a collate function that augments needs a dataset without a transform"
         if self.collate_fn is not None and not augmenting_collate and not isinstance(self.collate_fn, MultiViewCollate):
             return f"the collate function {type(self.collate_fn).__name__} is not a fastssl one"
         if not isinstance(spec, (MultiViewSpec, ViewSpec)):
             return f"the transform {type(self._augmentation()).__name__} is not a fastssl preset or spec"
-        inner = getattr(self.dataset, "dataset", self.dataset)
+        inner = getattr(self._parent, "dataset", self._parent)
         if getattr(inner, "samples", None) is None:
             return f"{type(inner).__name__} is not a folder of image files"
         try:
@@ -162,10 +165,10 @@ class FastLoader:
 
     def _engine(self) -> CppRenderer:
         if self._renderer is None:
-            inner = self.dataset.dataset
+            inner = self._parent.dataset
             paths = [path for path, _ in inner.samples]
             self._targets = torch.as_tensor([label for _, label in inner.samples], dtype=torch.long)
-            self._filenames = self.dataset.get_filenames()
+            self._filenames = self._parent.get_filenames()
             on_gpu = self.device is not None and self.device.type == "cuda"
             self._renderer = CppRenderer(
                 _as_multi_view(self._spec_value), paths, getattr(inner, "root", None), seed=self.seed,
@@ -174,6 +177,8 @@ class FastLoader:
         return self._renderer
 
     def _render(self, batch: np.ndarray, epoch: int) -> Tuple[List[torch.Tensor], torch.Tensor, List[str]]:
+        if self._indices is not None:
+            batch = self._indices[batch]
         rendered = self._engine().render(batch, epoch)
         kept = batch[rendered.kept]
         return rendered.views, self._targets[torch.as_tensor(kept)], [self._filenames[i] for i in kept]
@@ -252,6 +257,16 @@ class FastLoader:
             if self.device is not None:
                 batch = _move(batch, self.device)
             yield batch
+
+
+def _parent_and_indices(dataset: Any) -> Tuple[Any, Optional[np.ndarray]]:
+    """(the dataset, None), or for a Subset (of a Subset...) its root dataset and sample indices."""
+    indices: Optional[np.ndarray] = None
+    while isinstance(dataset, Subset):
+        subset = np.asarray(dataset.indices, dtype=np.int64)
+        indices = subset if indices is None else subset[indices]
+        dataset = dataset.dataset
+    return dataset, indices
 
 
 def _as_multi_view(spec: Any) -> MultiViewSpec:

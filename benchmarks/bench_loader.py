@@ -1,0 +1,204 @@
+"""How many images/s (each giving all its views) does each data loading path deliver?
+
+Compares, in one interleaved run, fastssl's reference path (a torch DataLoader
+over ``fastssl.data.LightlyDataset`` with a ``fastssl.transforms`` preset) with
+Lightly itself (same DataLoader over ``lightly.data.LightlyDataset`` and
+``lightly.transforms``), for each preset and each number of DataLoader workers.
+Ratios are relative to Lightly with the same workers (or to fastssl with 0
+workers when Lightly is not installed).
+
+    python benchmarks/bench_loader.py --data benchmarks/data/photos2000 \
+        --transforms simclr,dino --workers 0,1,2 --images 256 --runs 3 --torch-threads 1
+
+A new loading path is one entry in ``LOADERS``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+import torch
+from torch.utils.data import DataLoader, Subset
+
+from _harness import RESULTS_DIR, Provider, Result, run_benchmark
+from fastssl._ext import cpp_extension, optional_module
+from make_dataset import make_dataset
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+# Preset name on the command line -> (class name, name of its input size argument).
+PRESETS: Dict[str, Tuple[str, str]] = {
+    "simclr": ("SimCLRTransform", "input_size"),
+    "dino": ("DINOTransform", "global_crop_size"),
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    """What one provider loads: a folder, a preset, and DataLoader settings."""
+
+    data: Path
+    preset: str
+    input_size: int
+    workers: int
+    images: int
+    batch_size: int
+
+
+Factory = Callable[[Case], Provider]
+
+
+def dataloader_provider(package: str) -> Factory:
+    """A factory of providers iterating a torch DataLoader over ``<package>.data.LightlyDataset``.
+
+    ``package`` is ``"fastssl"`` or ``"lightly"``: the two share names and signatures.
+    """
+
+    def make(case: Case) -> Provider:
+        class_name, size_arg = PRESETS[case.preset]
+        transforms = importlib.import_module(f"{package}.transforms")
+        transform = getattr(transforms, class_name)(**{size_arg: case.input_size})
+        data = importlib.import_module(f"{package}.data")
+        dataset = data.LightlyDataset(input_dir=str(case.data), transform=transform)
+        loader = DataLoader(
+            _spread_subset(dataset, case.images),
+            batch_size=case.batch_size,
+            num_workers=case.workers,
+            persistent_workers=case.workers > 0,  # worker start-up is not what we measure
+        )
+        return lambda: _count_images(loader)
+
+    return make
+
+
+def _subset_dataset(case: Case, transform=None) -> Subset:
+    """The images _spread_subset picks, of a fastssl LightlyDataset."""
+    from fastssl.data import LightlyDataset
+
+    return _spread_subset(LightlyDataset(input_dir=str(case.data), transform=transform), case.images)
+
+
+def engine_provider(case: Case) -> Provider:
+    """fastssl.data.FastLoader on the C++ engine, with max(1, workers) threads."""
+    from fastssl.data import FastLoader
+
+    class_name, size_arg = PRESETS[case.preset]
+    transform = getattr(importlib.import_module("fastssl.transforms"), class_name)(**{size_arg: case.input_size})
+    dataset = _subset_dataset(case, transform)
+    loader = FastLoader(dataset, batch_size=case.batch_size, num_threads=max(1, case.workers), backend="cpp")
+    return lambda: _count_images(loader)
+
+
+def decode_only_provider(case: Case) -> Provider:
+    """The physical bound: libjpeg-turbo full decodes of the same JPEGs on max(1, workers) threads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from fastssl.jpeg import decode_jpeg
+
+    subset = _subset_dataset(case)
+    samples = subset.dataset.dataset.samples
+    paths = [samples[i][0] for i in subset.indices if samples[i][0].lower().endswith((".jpg", ".jpeg"))]
+    pool = ThreadPoolExecutor(max(1, case.workers))
+    return lambda: sum(1 for _ in pool.map(decode_jpeg, paths))
+
+
+# Loader name -> (is it available here?, provider factory). Later: dali, cuda.
+LOADERS: Dict[str, Tuple[Callable[[], bool], Factory]] = {
+    "fastssl": (lambda: True, dataloader_provider("fastssl")),
+    "lightly": (lambda: optional_module("lightly") is not None, dataloader_provider("lightly")),
+    "engine": (lambda: cpp_extension().available, engine_provider),
+    "decode-only": (lambda: cpp_extension().available, decode_only_provider),
+}
+
+
+def _spread_subset(dataset, images: int) -> Subset:
+    """``images`` indices spread evenly over the dataset (so every class and size shows up)."""
+    if images > len(dataset):
+        raise ValueError(f"images must be at most the dataset size {len(dataset)} but is {images}")
+    return Subset(dataset, [i * len(dataset) // images for i in range(images)])
+
+
+def _count_images(loader: DataLoader) -> int:
+    """Iterates one epoch; returns the number of images (each with all its views)."""
+    count = 0
+    for views, _targets, _filenames in loader:
+        count += views[0].shape[0]
+    return count
+
+
+def main(argv: Optional[Sequence[str]] = None) -> List[Result]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--data", type=Path, help=f"image folder (default: generate {DATA_DIR}/synthetic<n>)"
+    )
+    parser.add_argument("--transforms", default="simclr,dino", help="presets: " + ",".join(PRESETS))
+    parser.add_argument(
+        "--loaders", default=",".join(LOADERS), help="loaders: " + ",".join(LOADERS)
+    )
+    parser.add_argument("--workers", default="0,1,2", help="DataLoader num_workers values")
+    parser.add_argument("--input-size", type=int, default=224)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument(
+        "--images", type=int, default=128, help="images per run (best a multiple of workers x batch)"
+    )
+    parser.add_argument("--runs", type=int, default=4)
+    parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument(
+        "--torch-threads",
+        type=int,
+        help="torch threads of the main process (default: torch's choice; on a busy machine "
+        "1 keeps num_workers=0 from losing its time to thread contention)",
+    )
+    parser.add_argument("--results", type=Path, default=RESULTS_DIR, help="folder of CSV + PNG")
+    parser.add_argument("--name", default="loader", help="file stem of the results")
+    parser.add_argument("--quick", action="store_true", help="smoke run: few images, 1 run")
+    args = parser.parse_args(argv)
+
+    presets = _choices(args.transforms, PRESETS, "transform")
+    loaders = [n for n in _choices(args.loaders, LOADERS, "loader") if LOADERS[n][0]()]
+    if not loaders:
+        raise SystemExit(f"none of the loaders '{args.loaders}' is available here")
+    workers = [int(w) for w in args.workers.split(",")]
+    if args.quick:
+        args.images, args.batch_size, args.runs, args.warmup = 8, 4, 1, 0
+    if args.torch_threads is not None:
+        torch.set_num_threads(args.torch_threads)
+    n = 64 if args.quick else 2000
+    data = args.data or make_dataset(DATA_DIR / f"synthetic{n}", n=n)
+
+    providers: Dict[str, Provider] = {}
+    baselines: Dict[str, str] = {}
+    for preset in presets:
+        for w in workers:
+            case = Case(data, preset, args.input_size, w, args.images, args.batch_size)
+            for loader in loaders:
+                name = f"{loader} {preset} w{w}"
+                providers[name] = LOADERS[loader][1](case)
+                baselines[name] = (
+                    f"lightly {preset} w{w}"
+                    if "lightly" in loaders
+                    else f"{loaders[0]} {preset} w{workers[0]}"
+                )
+    print(
+        f"{args.images} images/run, batch {args.batch_size}, size {args.input_size}, "
+        f"{args.runs} runs, torch threads {torch.get_num_threads()}, data {data}"
+    )
+    return run_benchmark(
+        args.name, providers, baselines, args.runs, args.warmup, "images/s", args.results
+    )
+
+
+def _choices(text: str, allowed: Dict[str, object], what: str) -> List[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    for n in names:
+        if n not in allowed:
+            raise SystemExit(f"unknown {what} '{n}': choose from {', '.join(allowed)}")
+    return names
+
+
+if __name__ == "__main__":
+    main()
