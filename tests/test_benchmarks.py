@@ -272,9 +272,10 @@ def test_bench_loader_quick_run(tiny_set, tmp_path, capsys):
         f"{loader} {preset} w{w}"
         for preset in ["simclr", "dino"]
         for w in [0, 1]
-        for loader in ["fastssl", "lightly"]
+        for loader in ["fastssl", "lightly", "engine", "decode-only"]
     ]
-    assert {r.name: r.baseline for r in results}["fastssl dino w1"] == "lightly dino w1"
+    baselines = {r.name: r.baseline for r in results}
+    assert baselines["fastssl dino w1"] == baselines["engine dino w1"] == "lightly dino w1"
     assert all(r.median > 0 for r in results)
     assert "| fastssl simclr w0 |" in capsys.readouterr().out
     with open(tmp_path / "loader.csv") as f:
@@ -284,7 +285,8 @@ def test_bench_loader_quick_run(tiny_set, tmp_path, capsys):
 def test_bench_loader_without_lightly_compares_to_fastssl_w0(tiny_set, tmp_path, monkeypatch):
     monkeypatch.setitem(bench_loader.LOADERS, "lightly", (lambda: False, None))
     results = bench_loader.main(
-        ["--quick", "--data", str(tiny_set), "--results", str(tmp_path), "--transforms", "simclr"]
+        ["--quick", "--data", str(tiny_set), "--results", str(tmp_path), "--transforms", "simclr",
+         "--loaders", "fastssl,lightly"]
     )
     assert [(r.name, r.baseline) for r in results] == [
         ("fastssl simclr w0", "fastssl simclr w0"),
