@@ -42,6 +42,39 @@ import triton.language as tl
 from fastssl.loss.kernels._runtime import dot_precision, launch, upcast_dot_operands
 
 @triton.jit
+def _similarity_tile(
+    X, Y, rows, cols, M, N, D,
+    stride_xm, stride_xd, stride_ym, stride_yd,
+    scale, half,
+    EXCLUDE_DIAG: tl.constexpr, EXCLUDE_PAIR: tl.constexpr,
+    UPCAST: tl.constexpr, DOT_PRECISION: tl.constexpr,
+    BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_D: tl.constexpr,
+):
+    """scale * X[rows] . Y[cols]^T for one tile; excluded and out-of-range entries are -inf."""
+    row_ok = rows < M
+    col_ok = cols < N
+    feats = tl.arange(0, BLOCK_D)
+    s = tl.zeros((BLOCK_M, BLOCK_N), tl.float32)
+    for d0 in range(0, D, BLOCK_D):
+        d = d0 + feats
+        d_ok = d < D
+        x = tl.load(X + rows[:, None] * stride_xm + d[None, :] * stride_xd,
+                    mask=row_ok[:, None] & d_ok[None, :], other=0.0)
+        y = tl.load(Y + cols[:, None] * stride_ym + d[None, :] * stride_yd,
+                    mask=col_ok[:, None] & d_ok[None, :], other=0.0)
+        if UPCAST:
+            x = x.to(tl.float32)
+            y = y.to(tl.float32)
+        s += tl.dot(x, tl.trans(y), input_precision=DOT_PRECISION)
+    keep = col_ok[None, :] & row_ok[:, None]
+    if EXCLUDE_DIAG:
+        keep = keep & (cols[None, :] != rows[:, None])
+    if EXCLUDE_PAIR:
+        keep = keep & (cols[None, :] != (rows[:, None] + half) % (2 * half))
+    return tl.where(keep, s * scale, float("-inf"))
+
+
+@triton.jit
 def _gram_lse_fwd_kernel(
     X, Y, LSE,
     M, N, D,
@@ -53,32 +86,13 @@ def _gram_lse_fwd_kernel(
 ):
     rows = tl.program_id(0) * BLOCK_M + tl.arange(0, BLOCK_M)
     row_ok = rows < M
-    feats = tl.arange(0, BLOCK_D)
     # A finite running max to start with, so that exp(m_old - m_new) is never nan.
     m_i = tl.full((BLOCK_M,), -1.0e30, tl.float32)
     l_i = tl.zeros((BLOCK_M,), tl.float32)
     for n0 in range(0, N, BLOCK_N):
         cols = n0 + tl.arange(0, BLOCK_N)
-        col_ok = cols < N
-        s = tl.zeros((BLOCK_M, BLOCK_N), tl.float32)
-        for d0 in range(0, D, BLOCK_D):
-            d = d0 + feats
-            d_ok = d < D
-            x = tl.load(X + rows[:, None] * stride_xm + d[None, :] * stride_xd,
-                        mask=row_ok[:, None] & d_ok[None, :], other=0.0)
-            y = tl.load(Y + cols[:, None] * stride_ym + d[None, :] * stride_yd,
-                        mask=col_ok[:, None] & d_ok[None, :], other=0.0)
-            if UPCAST:
-                x = x.to(tl.float32)
-                y = y.to(tl.float32)
-            s += tl.dot(x, tl.trans(y), input_precision=DOT_PRECISION)
-        s = s * scale
-        keep = col_ok[None, :] & row_ok[:, None]
-        if EXCLUDE_DIAG:
-            keep = keep & (cols[None, :] != rows[:, None])
-        if EXCLUDE_PAIR:
-            keep = keep & (cols[None, :] != (rows[:, None] + half) % (2 * half))
-        s = tl.where(keep, s, float("-inf"))
+        s = _similarity_tile(X, Y, rows, cols, M, N, D, stride_xm, stride_xd, stride_ym, stride_yd, scale, half,
+                             EXCLUDE_DIAG, EXCLUDE_PAIR, UPCAST, DOT_PRECISION, BLOCK_M, BLOCK_N, BLOCK_D)
         m_new = tl.maximum(m_i, tl.max(s, axis=1))
         l_i = l_i * tl.exp(m_i - m_new) + tl.sum(tl.exp(s - m_new[:, None]), axis=1)
         m_i = m_new
@@ -101,7 +115,6 @@ def _gram_lse_bwd_kernel(
     row_ok = rows < M
     out_d = tl.program_id(1) * BLOCK_DO + tl.arange(0, BLOCK_DO)
     out_d_ok = out_d < D
-    feats = tl.arange(0, BLOCK_D)
     if ROW_TERM:
         g_row = tl.load(G_ROW + rows, mask=row_ok, other=0.0)
         lse_row = tl.load(LSE_ROW + rows, mask=row_ok, other=0.0)
@@ -109,24 +122,9 @@ def _gram_lse_bwd_kernel(
     for n0 in range(0, N, BLOCK_N):
         cols = n0 + tl.arange(0, BLOCK_N)
         col_ok = cols < N
-        s = tl.zeros((BLOCK_M, BLOCK_N), tl.float32)
-        for d0 in range(0, D, BLOCK_D):
-            d = d0 + feats
-            d_ok = d < D
-            x = tl.load(X + rows[:, None] * stride_xm + d[None, :] * stride_xd,
-                        mask=row_ok[:, None] & d_ok[None, :], other=0.0)
-            y = tl.load(Y + cols[:, None] * stride_ym + d[None, :] * stride_yd,
-                        mask=col_ok[:, None] & d_ok[None, :], other=0.0)
-            if UPCAST:
-                x = x.to(tl.float32)
-                y = y.to(tl.float32)
-            s += tl.dot(x, tl.trans(y), input_precision=DOT_PRECISION)
-        s = s * scale
-        keep = col_ok[None, :] & row_ok[:, None]
-        if EXCLUDE_DIAG:
-            keep = keep & (cols[None, :] != rows[:, None])
-        if EXCLUDE_PAIR:
-            keep = keep & (cols[None, :] != (rows[:, None] + half) % (2 * half))
+        # Excluded entries are -inf, so their weights below are exp(-inf) = 0.
+        s = _similarity_tile(X, Y, rows, cols, M, N, D, stride_xm, stride_xd, stride_ym, stride_yd, scale, half,
+                             EXCLUDE_DIAG, EXCLUDE_PAIR, UPCAST, DOT_PRECISION, BLOCK_M, BLOCK_N, BLOCK_D)
         w = tl.zeros((BLOCK_M, BLOCK_N), tl.float32)
         if ROW_TERM:
             w += g_row[:, None] * tl.exp(s - lse_row[:, None])
@@ -134,7 +132,6 @@ def _gram_lse_bwd_kernel(
             g_col = tl.load(G_COL + cols, mask=col_ok, other=0.0)
             lse_col = tl.load(LSE_COL + cols, mask=col_ok, other=0.0)
             w += g_col[None, :] * tl.exp(s - lse_col[None, :])
-        w = tl.where(keep, w, 0.0)
         y_out = tl.load(Y + cols[:, None] * stride_ym + out_d[None, :] * stride_yd,
                         mask=col_ok[:, None] & out_d_ok[None, :], other=0.0)
         if UPCAST:
