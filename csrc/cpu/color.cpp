@@ -23,7 +23,7 @@ inline uint8_t blend(int degenerate, int value, float alpha) {
 FASTSSL_VECTORIZED void blend_constant(const Image& img, int degenerate, float alpha) {
   const size_t row_bytes = static_cast<size_t>(img.width) * 3;
   for (int y = 0; y < img.height; ++y) {
-    uint8_t* p = img.row(y);
+    uint8_t* __restrict p = img.row(y);
     for (size_t i = 0; i < row_bytes; ++i) p[i] = blend(degenerate, p[i], alpha);
   }
 }
@@ -38,53 +38,69 @@ void for_each_pixel(const Image& img, Fn fn) {
 
 inline uint8_t clip8(int v) { return static_cast<uint8_t>(v < 0 ? 0 : (v > 255 ? 255 : v)); }
 
-// torchvision's PIL hue shift: RGB -> Pillow's 8-bit HSV -> hue + shift -> RGB.
-// Same float/double steps as Pillow's rgb2hsv and hsv2rgb, with fmod(x, 1) for
-// x in [5/6, 11/6) written as one exact subtraction, floor(h * 6 / 255) as an
-// integer division, and the per-hue and per-saturation factors tabulated.
-struct HueTables {
-  float f[256];   // (float)h * 6.0 / 255.0 - i: position inside the hue sector
-  float fs[256];  // saturation as a fraction
-  HueTables() {
-    for (int h = 0; h < 256; ++h) f[h] = static_cast<float>(static_cast<float>(h) * 6.0 / 255.0 - (6 * h) / 255);
-    for (int v = 0; v < 256; ++v) fs[v] = static_cast<float>(static_cast<float>(v) / 255.0);
-  }
-};
+// torchvision's PIL hue shift: RGB -> Pillow's 8-bit HSV -> hue + shift -> RGB,
+// with the float and double steps of Pillow's rgb2hsv and hsv2rgb in the same
+// order. Written as two branch-free passes over a row so that they vectorize:
+// fmod(x, 1) for x in [5/6, 11/6) is one exact subtraction, floor(h * 6 / 255)
+// an integer division, and std::round for x in [0, 256) is (int)x plus one when
+// the (exact) fraction is >= 0.5.
+inline int round_half_up(double x) {
+  const int i = static_cast<int>(x);
+  return i + static_cast<int>(x - i >= 0.5);
+}
 
-inline uint8_t round_clip8(double x) { return clip8(static_cast<int>(std::round(x))); }
-
-inline void shift_hue(uint8_t* rgb, uint8_t shift, const HueTables& tables) {
-  const int r = rgb[0], g = rgb[1], b = rgb[2];
-  const int maxc = std::max(r, std::max(g, b));
-  const int minc = std::min(r, std::min(g, b));
-  if (minc == maxc) return;  // gray: saturation 0 maps back to itself
-  const float cr = static_cast<float>(maxc - minc);
-  const uint8_t us = clip8(static_cast<int>((cr / static_cast<float>(maxc)) * 255.0));
-  float h;
-  if (r == maxc) h = static_cast<float>(maxc - b) / cr - static_cast<float>(maxc - g) / cr;
-  else if (g == maxc) h = static_cast<float>(2.0 + static_cast<float>(maxc - r) / cr - static_cast<float>(maxc - b) / cr);
-  else h = static_cast<float>(4.0 + static_cast<float>(maxc - g) / cr - static_cast<float>(maxc - r) / cr);
-  double x = h / 6.0 + 1.0;
-  if (x >= 1.0) x -= 1.0;
-  const uint8_t uh = clip8(static_cast<int>(static_cast<float>(x) * 255.0));
-  const int hue = static_cast<uint8_t>(uh + shift);
-  const uint8_t v = static_cast<uint8_t>(maxc);
-  if (us == 0) {
-    rgb[0] = rgb[1] = rgb[2] = v;
-    return;
+// Pass 1: the 8-bit hue (already shifted), saturation and value of every pixel.
+FASTSSL_VECTORIZED void row_to_hsv(const uint8_t* __restrict rgb, int width, uint8_t shift, uint8_t* __restrict hue,
+                                   uint8_t* __restrict sat, uint8_t* __restrict val) {
+  for (int x = 0; x < width; ++x) {
+    const int r = rgb[3 * x], g = rgb[3 * x + 1], b = rgb[3 * x + 2];
+    const int maxc = std::max(r, std::max(g, b));
+    const int minc = std::min(r, std::min(g, b));
+    const bool gray = maxc == minc;
+    const float cr = gray ? 1.0f : static_cast<float>(maxc - minc);  // any nonzero value: unused when gray
+    const float maxf = maxc == 0 ? 1.0f : static_cast<float>(maxc);
+    const float rc = static_cast<float>(maxc - r) / cr;
+    const float gc = static_cast<float>(maxc - g) / cr;
+    const float bc = static_cast<float>(maxc - b) / cr;
+    const float h_r = bc - gc;
+    const float h_g = static_cast<float>(2.0 + rc - bc);
+    const float h_b = static_cast<float>(4.0 + gc - rc);
+    const float h_gb = g == maxc ? h_g : h_b;
+    const float h = r == maxc ? h_r : h_gb;
+    double sector = h / 6.0 + 1.0;
+    sector = sector >= 1.0 ? sector - 1.0 : sector;
+    const int uh = std::min(255, std::max(0, static_cast<int>(static_cast<float>(sector) * 255.0)));
+    const int us = std::min(255, std::max(0, static_cast<int>((cr / maxf) * 255.0)));
+    hue[x] = static_cast<uint8_t>(gray ? 0 : uh + shift);
+    sat[x] = static_cast<uint8_t>(gray ? 0 : us);
+    val[x] = static_cast<uint8_t>(maxc);
   }
-  const float f = tables.f[hue];
-  const float fs = tables.fs[us];
-  const uint8_t p = round_clip8(static_cast<float>(v) * (1.0 - fs));
-  const uint8_t q = round_clip8(static_cast<float>(v) * (1.0 - fs * f));
-  const uint8_t t = round_clip8(static_cast<float>(v) * (1.0 - fs * (1.0 - f)));
-  switch ((6 * hue) / 255 % 6) {
-    case 0: rgb[0] = v; rgb[1] = t; rgb[2] = p; break;
-    case 1: rgb[0] = q; rgb[1] = v; rgb[2] = p; break;
-    case 2: rgb[0] = p; rgb[1] = v; rgb[2] = t; break;
-    case 3: rgb[0] = p; rgb[1] = q; rgb[2] = v; break;
-    case 4: rgb[0] = t; rgb[1] = p; rgb[2] = v; break;
-    default: rgb[0] = v; rgb[1] = p; rgb[2] = q; break;
+}
+
+// Pass 2: back to RGB.
+FASTSSL_VECTORIZED void hsv_to_row(const uint8_t* __restrict hue, const uint8_t* __restrict sat,
+                                   const uint8_t* __restrict val, int width, uint8_t* __restrict rgb) {
+  for (int x = 0; x < width; ++x) {
+    const int h = hue[x], s = sat[x], v = val[x];
+    const int i = (6 * h) / 255;
+    const float f = static_cast<float>(static_cast<float>(h) * 6.0 / 255.0 - static_cast<float>(i));
+    const float fs = static_cast<float>(static_cast<float>(s) / 255.0);
+    const float vf = static_cast<float>(v);
+    const int p = std::min(255, round_half_up(vf * (1.0 - fs)));
+    const int q = std::min(255, round_half_up(vf * (1.0 - fs * f)));
+    const int t = std::min(255, round_half_up(vf * (1.0 - fs * (1.0 - f))));
+    // Sector i % 6 picks (r, g, b) among v, p, q, t: (v,t,p) (q,v,p) (p,v,t) (p,q,v) (t,p,v) (v,p,q);
+    // a gray pixel (s == 0) is (v,v,v). All-ones masks select without branches.
+    const int k = i % 6;
+    const int is_gray = -static_cast<int>(s == 0);
+    const int s0 = -static_cast<int>(k == 0), s1 = -static_cast<int>(k == 1), s2 = -static_cast<int>(k == 2);
+    const int s3 = -static_cast<int>(k == 3), s4 = -static_cast<int>(k == 4), s5 = -static_cast<int>(k == 5);
+    const int r = (v & (s0 | s5 | is_gray)) | (q & s1 & ~is_gray) | (t & s4 & ~is_gray) | (p & (s2 | s3) & ~is_gray);
+    const int g = (v & (s1 | s2 | is_gray)) | (t & s0 & ~is_gray) | (q & s3 & ~is_gray) | (p & (s4 | s5) & ~is_gray);
+    const int b = (v & (s3 | s4 | is_gray)) | (t & s2 & ~is_gray) | (q & s5 & ~is_gray) | (p & (s0 | s1) & ~is_gray);
+    rgb[3 * x] = static_cast<uint8_t>(r);
+    rgb[3 * x + 1] = static_cast<uint8_t>(g);
+    rgb[3 * x + 2] = static_cast<uint8_t>(b);
   }
 }
 
@@ -104,8 +120,10 @@ BoxWeights box_weights(float radius_f) {
   return {radius, ww, fw};
 }
 
-inline uint8_t box_output(uint32_t whole, uint32_t far, const BoxWeights& w) {
-  return static_cast<uint8_t>((whole * w.ww + far * w.fw + (1u << 23)) >> 24);
+// Pointers are restrict-qualified locals: byte stores may alias anything, and
+// without that promise the compiler reloads every operand and cannot vectorize.
+inline uint8_t box_output(uint32_t whole, uint32_t far, uint32_t ww, uint32_t fw) {
+  return static_cast<uint8_t>((whole * ww + far * fw + (1u << 23)) >> 24);
 }
 
 // Horizontal pass over every row: `padded` holds a row with radius + 1 edge
@@ -115,22 +133,25 @@ FASTSSL_VECTORIZED void box_blur_rows(const Image& img, const BoxWeights& w, std
   const size_t row_bytes = static_cast<size_t>(img.width) * 3;
   padded.resize(row_bytes + 6 * static_cast<size_t>(pad));
   acc.resize(row_bytes);
+  uint8_t* __restrict line = padded.data();
+  uint32_t* __restrict sum = acc.data();
+  const uint32_t ww = w.ww, fw = w.fw;
+  const size_t far_right = 3 * static_cast<size_t>(2 * w.radius + 2);
   for (int y = 0; y < img.height; ++y) {
-    uint8_t* row = img.row(y);
+    uint8_t* __restrict row = img.row(y);
     for (int i = 0; i < pad; ++i) {
-      std::copy_n(row, 3, &padded[3 * static_cast<size_t>(i)]);
-      std::copy_n(row + row_bytes - 3, 3, &padded[3 * static_cast<size_t>(pad) + row_bytes + 3 * static_cast<size_t>(i)]);
+      std::copy_n(row, 3, line + 3 * static_cast<size_t>(i));
+      std::copy_n(row + row_bytes - 3, 3, line + 3 * static_cast<size_t>(pad) + row_bytes + 3 * static_cast<size_t>(i));
     }
-    std::copy_n(row, row_bytes, &padded[3 * static_cast<size_t>(pad)]);
+    std::copy_n(row, row_bytes, line + 3 * static_cast<size_t>(pad));
     // whole pixels: offsets 1 .. 2r+1 (in pixels) of the padded row
-    std::fill(acc.begin(), acc.end(), 0u);
+    for (size_t i = 0; i < row_bytes; ++i) sum[i] = 0;
     for (int k = 1; k <= 2 * w.radius + 1; ++k) {
-      const uint8_t* src = &padded[3 * static_cast<size_t>(k)];
-      for (size_t i = 0; i < row_bytes; ++i) acc[i] += src[i];
+      const uint8_t* __restrict src = line + 3 * static_cast<size_t>(k);
+      for (size_t i = 0; i < row_bytes; ++i) sum[i] += src[i];
     }
-    const uint8_t* left = padded.data();
-    const uint8_t* right = &padded[3 * static_cast<size_t>(2 * w.radius + 2)];
-    for (size_t i = 0; i < row_bytes; ++i) row[i] = box_output(acc[i], left[i] + right[i], w);
+    for (size_t i = 0; i < row_bytes; ++i)
+      row[i] = box_output(sum[i], static_cast<uint32_t>(line[i]) + line[i + far_right], ww, fw);
   }
 }
 
@@ -140,21 +161,23 @@ FASTSSL_VECTORIZED void box_blur_columns(const Image& img, const BoxWeights& w, 
   const int last = img.height - 1;
   copy.resize(row_bytes * static_cast<size_t>(img.height));
   for (int y = 0; y < img.height; ++y) std::copy_n(img.row(y), row_bytes, &copy[row_bytes * static_cast<size_t>(y)]);
-  auto src = [&](int y) { return &copy[row_bytes * static_cast<size_t>(std::min(std::max(y, 0), last))]; };
+  const uint8_t* rows = copy.data();
+  auto src = [rows, row_bytes, last](int y) { return rows + row_bytes * static_cast<size_t>(std::min(std::max(y, 0), last)); };
   acc.assign(row_bytes, 0u);
+  uint32_t* __restrict sum = acc.data();
+  const uint32_t ww = w.ww, fw = w.fw;
   for (int k = -w.radius - 1; k < w.radius; ++k) {  // the window of y = -1
-    const uint8_t* r = src(k);
-    for (size_t i = 0; i < row_bytes; ++i) acc[i] += r[i];
+    const uint8_t* __restrict r = src(k);
+    for (size_t i = 0; i < row_bytes; ++i) sum[i] += r[i];
   }
   for (int y = 0; y < img.height; ++y) {
-    const uint8_t* in = src(y + w.radius);
-    const uint8_t* out = src(y - w.radius - 1);
-    const uint8_t* far_left = out;
-    const uint8_t* far_right = src(y + w.radius + 1);
-    uint8_t* dst = img.row(y);
+    const uint8_t* __restrict in = src(y + w.radius);
+    const uint8_t* __restrict out = src(y - w.radius - 1);
+    const uint8_t* __restrict far_right = src(y + w.radius + 1);
+    uint8_t* __restrict dst = img.row(y);
     for (size_t i = 0; i < row_bytes; ++i) {
-      acc[i] += in[i] - out[i];
-      dst[i] = box_output(acc[i], far_left[i] + far_right[i], w);
+      sum[i] += static_cast<uint32_t>(in[i]) - out[i];
+      dst[i] = box_output(sum[i], static_cast<uint32_t>(out[i]) + far_right[i], ww, fw);
     }
   }
 }
@@ -180,10 +203,16 @@ void adjust_saturation(const Image& img, float factor) {
 }
 
 void adjust_hue(const Image& img, float hue_factor) {
-  static const HueTables tables;
   // torchvision adds int32(hue_factor * 255) to the 8-bit hue, wrapping around.
   const uint8_t shift = static_cast<uint8_t>(static_cast<int32_t>(hue_factor * 255.0));
-  for_each_pixel(img, [shift](uint8_t* p) { shift_hue(p, shift, tables); });
+  std::vector<uint8_t> planes(3 * static_cast<size_t>(img.width));
+  uint8_t* hue = planes.data();
+  uint8_t* sat = hue + img.width;
+  uint8_t* val = sat + img.width;
+  for (int y = 0; y < img.height; ++y) {
+    row_to_hsv(img.row(y), img.width, shift, hue, sat, val);
+    hsv_to_row(hue, sat, val, img.width, img.row(y));
+  }
 }
 
 void to_grayscale(const Image& img) {

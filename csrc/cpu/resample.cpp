@@ -3,6 +3,8 @@
 // first into an 8-bit temporary, then the vertical pass.
 #include "fastssl/resample.h"
 
+#include "fastssl/simd.h"
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -99,16 +101,22 @@ void horizontal_pass(const ConstImage& src, int y_first, const Coefficients& c, 
   }
 }
 
-void vertical_pass(const ConstImage& src, const Coefficients& c, const Image& dst) {
+// Row by row: every output row is a weighted sum of whole source rows, so the
+// inner loop runs along the row and vectorizes.
+FASTSSL_VECTORIZED void vertical_pass(const ConstImage& src, const Coefficients& c, const Image& dst) {
+  const size_t row_bytes = static_cast<size_t>(dst.width) * 3;
+  std::vector<int32_t> acc_buffer(row_bytes);
+  int32_t* __restrict acc = acc_buffer.data();  // restrict: byte stores below may not alias it
   for (int y = 0; y < dst.height; ++y) {
     const int32_t* k = &c.weights[static_cast<size_t>(y) * c.taps];
-    uint8_t* out = dst.row(y);
-    for (int x = 0; x < dst.width * 3; ++x) {
-      int32_t s = 1 << (kPrecisionBits - 1);
-      const uint8_t* p = src.row(c.first[y]) + x;
-      for (int t = 0; t < c.count[y]; ++t, p += src.stride) s += *p * k[t];
-      out[x] = clip8(s);
+    for (size_t x = 0; x < row_bytes; ++x) acc[x] = 1 << (kPrecisionBits - 1);
+    for (int t = 0; t < c.count[y]; ++t) {
+      const uint8_t* __restrict in = src.row(c.first[y] + t);
+      const int32_t weight = k[t];
+      for (size_t x = 0; x < row_bytes; ++x) acc[x] += in[x] * weight;
     }
+    uint8_t* __restrict out = dst.row(y);
+    for (size_t x = 0; x < row_bytes; ++x) out[x] = clip8(acc[x]);
   }
 }
 
