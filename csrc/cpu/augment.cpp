@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "fastssl/color.h"
+#include "fastssl/simd.h"
 
 namespace fastssl {
 namespace {
@@ -88,30 +89,40 @@ void apply(const Image& img, const OpParams& p) {
   }
 }
 
-// torchvision's ToDtype(float32, scale=True) then Normalize, in float32 as torch computes them.
-void write_float(const ConstImage& img, const ViewSpec& spec, float* out) {
+// torchvision's ToDtype(float32, scale=True) then Normalize, in float32 as torch
+// computes them, written channel-planar (CHW).
+FASTSSL_VECTORIZED void write_float(const ConstImage& img, const ViewSpec& spec, float* __restrict out) {
   const float inv255 = static_cast<float>(1.0 / 255.0);
   const size_t plane = static_cast<size_t>(img.height) * img.width;
+  float mean[3], std[3];
   for (int c = 0; c < 3; ++c) {
-    const float mean = spec.normalize ? spec.mean[c] : 0.0f;
-    const float std = spec.normalize ? spec.std[c] : 1.0f;
-    float* dst = out + c * plane;
-    for (int y = 0; y < img.height; ++y) {
-      const uint8_t* src = img.row(y) + c;
-      for (int x = 0; x < img.width; ++x, src += 3) *dst++ = (static_cast<float>(*src) * inv255 - mean) / std;
+    mean[c] = spec.normalize ? spec.mean[c] : 0.0f;
+    std[c] = spec.normalize ? spec.std[c] : 1.0f;
+  }
+  for (int y = 0; y < img.height; ++y) {
+    const uint8_t* __restrict src = img.row(y);
+    float* __restrict r = out + static_cast<size_t>(y) * img.width;
+    float* __restrict g = r + plane;
+    float* __restrict b = g + plane;
+    for (int x = 0; x < img.width; ++x) {
+      r[x] = (static_cast<float>(src[3 * x]) * inv255 - mean[0]) / std[0];
+      g[x] = (static_cast<float>(src[3 * x + 1]) * inv255 - mean[1]) / std[1];
+      b[x] = (static_cast<float>(src[3 * x + 2]) * inv255 - mean[2]) / std[2];
     }
   }
 }
 
-void write_uint8(const ConstImage& img, uint8_t* out) {
+FASTSSL_VECTORIZED void write_uint8(const ConstImage& img, uint8_t* __restrict out) {
   const size_t plane = static_cast<size_t>(img.height) * img.width;
   for (int y = 0; y < img.height; ++y) {
-    const uint8_t* src = img.row(y);
-    const size_t offset = static_cast<size_t>(y) * img.width;
-    for (int x = 0; x < img.width; ++x, src += 3) {
-      out[offset + x] = src[0];
-      out[plane + offset + x] = src[1];
-      out[2 * plane + offset + x] = src[2];
+    const uint8_t* __restrict src = img.row(y);
+    uint8_t* __restrict r = out + static_cast<size_t>(y) * img.width;
+    uint8_t* __restrict g = r + plane;
+    uint8_t* __restrict b = g + plane;
+    for (int x = 0; x < img.width; ++x) {
+      r[x] = src[3 * x];
+      g[x] = src[3 * x + 1];
+      b[x] = src[3 * x + 2];
     }
   }
 }

@@ -28,11 +28,38 @@ FASTSSL_VECTORIZED void blend_constant(const Image& img, int degenerate, float a
   }
 }
 
-template <typename Fn>
-void for_each_pixel(const Image& img, Fn fn) {
+FASTSSL_VECTORIZED uint64_t luma_sum(const Image& img) {
+  uint64_t total = 0;
   for (int y = 0; y < img.height; ++y) {
-    uint8_t* p = img.row(y);
-    for (int x = 0; x < img.width; ++x, p += 3) fn(p);
+    const uint8_t* __restrict p = img.row(y);
+    uint32_t row_total = 0;
+    for (int x = 0; x < img.width; ++x) row_total += luma(p + 3 * x);
+    total += row_total;
+  }
+  return total;
+}
+
+// blend() of every channel against the pixel's own luma (ImageEnhance.Color):
+// the luma is first spread to one byte per channel so that the blend runs
+// byte-wise, like blend_constant.
+FASTSSL_VECTORIZED void blend_luma(const Image& img, float alpha) {
+  const size_t row_bytes = static_cast<size_t>(img.width) * 3;
+  std::vector<uint8_t> gray_buffer(row_bytes);
+  uint8_t* __restrict gray = gray_buffer.data();
+  for (int y = 0; y < img.height; ++y) {
+    uint8_t* __restrict p = img.row(y);
+    for (int x = 0; x < img.width; ++x) gray[3 * x] = gray[3 * x + 1] = gray[3 * x + 2] = luma(p + 3 * x);
+    for (size_t i = 0; i < row_bytes; ++i) p[i] = blend(gray[i], p[i], alpha);
+  }
+}
+
+FASTSSL_VECTORIZED void gray_rows(const Image& img) {
+  for (int y = 0; y < img.height; ++y) {
+    uint8_t* __restrict p = img.row(y);
+    for (int x = 0; x < img.width; ++x) {
+      const uint8_t gray = luma(p + 3 * x);
+      p[3 * x] = p[3 * x + 1] = p[3 * x + 2] = gray;
+    }
   }
 }
 
@@ -188,19 +215,12 @@ void adjust_brightness(const Image& img, float factor) { blend_constant(img, 0, 
 
 void adjust_contrast(const Image& img, float factor) {
   // The degenerate image is the rounded mean of the luma.
-  uint64_t sum = 0;
-  for_each_pixel(img, [&sum](uint8_t* p) { sum += luma(p); });
   const double count = static_cast<double>(img.height) * img.width;
-  const int mean = static_cast<int>(static_cast<double>(sum) / count + 0.5);
+  const int mean = static_cast<int>(static_cast<double>(luma_sum(img)) / count + 0.5);
   blend_constant(img, mean, factor);
 }
 
-void adjust_saturation(const Image& img, float factor) {
-  for_each_pixel(img, [factor](uint8_t* p) {
-    const int gray = luma(p);
-    for (int c = 0; c < 3; ++c) p[c] = blend(gray, p[c], factor);
-  });
-}
+void adjust_saturation(const Image& img, float factor) { blend_luma(img, factor); }
 
 void adjust_hue(const Image& img, float hue_factor) {
   // torchvision adds int32(hue_factor * 255) to the 8-bit hue, wrapping around.
@@ -215,15 +235,14 @@ void adjust_hue(const Image& img, float hue_factor) {
   }
 }
 
-void to_grayscale(const Image& img) {
-  for_each_pixel(img, [](uint8_t* p) { p[0] = p[1] = p[2] = luma(p); });
-}
+void to_grayscale(const Image& img) { gray_rows(img); }
 
-void solarize(const Image& img, int threshold) {
-  for_each_pixel(img, [threshold](uint8_t* p) {
-    for (int c = 0; c < 3; ++c)
-      if (p[c] >= threshold) p[c] = static_cast<uint8_t>(255 - p[c]);
-  });
+FASTSSL_VECTORIZED void solarize(const Image& img, int threshold) {
+  const size_t row_bytes = static_cast<size_t>(img.width) * 3;
+  for (int y = 0; y < img.height; ++y) {
+    uint8_t* __restrict p = img.row(y);
+    for (size_t i = 0; i < row_bytes; ++i) p[i] = static_cast<uint8_t>(p[i] >= threshold ? 255 - p[i] : p[i]);
+  }
 }
 
 void gaussian_blur(const Image& img, float sigma) {
