@@ -141,6 +141,26 @@ PYBIND11_MODULE(_C, m) {
       "1/scale_denom. Raises DecodeError (a ValueError) on bad data.");
 
   m.def(
+      "decode_jpeg_region",
+      [](const py::buffer& data, std::tuple<int, int, int, int> region, int scale_denom, int64_t max_pixels) {
+        ByteView view = byte_view(data);
+        auto [x0, y0, x1, y1] = region;
+        std::vector<uint8_t> pixels;
+        fastssl::DecodedRegion got;
+        {
+          py::gil_scoped_release release;
+          got = fastssl::decode_jpeg_rgb_region(view.data(), view.size(), scale_denom, max_pixels,
+                                                fastssl::Region{x0, y0, x1, y1}, pixels);
+        }
+        py::array_t<uint8_t> out({got.height, got.width, 3});
+        std::copy_n(pixels.data(), static_cast<size_t>(got.height) * got.width * 3, out.mutable_data());
+        return py::make_tuple(out, got.x0, got.y0);
+      },
+      py::arg("data"), py::arg("region"), py::arg("scale_denom") = 1, py::arg("max_pixels"),
+      "Decodes the rectangle (x0, y0, x1, y1) of the image scaled by 1/scale_denom; returns (pixels, x0, y0): "
+      "the decoded columns may start left of x0 (an iMCU boundary). Pixels equal a full decode's.");
+
+  m.def(
       "decode_jpeg",
       [](const py::buffer& data, int scale_denom, int64_t max_pixels) {
         ByteView view = byte_view(data);

@@ -140,3 +140,33 @@ def test_concurrent_decodes_agree():
     for t in threads:
         t.join()
     assert all(np.array_equal(r, expected) for r in results)
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+@pytest.mark.parametrize("scale_denom", [1, 2, 8])
+def test_region_decode_equals_full_decode(variant, scale_denom):
+    """Any rectangle, decoded with a 2-pixel margin (as the engine does), equals the full decode there."""
+    engine = _ext.optional_module("fastssl._C")
+    data = VARIANTS[variant](_photo_like(331, 251, seed=4))
+    full = engine.decode_jpeg(data, scale_denom, 10**9)
+    height, width = full.shape[:2]
+    rng = np.random.default_rng(scale_denom)
+    for _ in range(40):
+        x0, x1 = sorted(int(v) for v in rng.integers(0, width + 1, 2))
+        y0, y1 = sorted(int(v) for v in rng.integers(0, height + 1, 2))
+        if x1 - x0 < 1 or y1 - y0 < 1:
+            continue
+        region = (max(0, x0 - 2), max(0, y0 - 2), min(width, x1 + 2), min(height, y1 + 2))
+        pixels, ox, oy = engine.decode_jpeg_region(data, region, scale_denom, 10**9)
+        assert ox <= region[0] and oy == region[1]
+        assert np.array_equal(pixels[y0 - oy : y1 - oy, x0 - ox : x1 - ox], full[y0:y1, x0:x1])
+
+
+def test_region_decode_still_detects_truncation_below_the_region():
+    engine = _ext.optional_module("fastssl._C")
+    data = VARIANTS["baseline-420"](_photo_like(200, 160))
+    truncated = data[: int(len(data) * 0.8)]
+    with pytest.raises(engine.DecodeError, match="truncated JPEG data"):
+        engine.decode_jpeg_region(truncated, (0, 0, 40, 20), 1, 10**9)
+    with pytest.raises(engine.DecodeError, match=r"region \[0, 500\) x \[0, 20\) is outside the 200x160 image"):
+        engine.decode_jpeg_region(data, (0, 0, 500, 20), 1, 10**9)

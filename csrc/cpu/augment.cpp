@@ -144,10 +144,11 @@ ViewParams sample_view(const ViewSpec& spec, int image_height, int image_width, 
   return params;
 }
 
-void render_view(const ConstImage& decoded, double scale_x, double scale_y, const ViewSpec& spec,
+void render_view(const ConstImage& decoded, const Placement& at, const ViewSpec& spec,
                  const ViewParams& params, OutputType type, PassOrder order, void* out, ImageBuffer& scratch) {
-  const Box box{params.x0 * scale_x, params.y0 * scale_y, (params.x0 + params.crop_width) * scale_x,
-                (params.y0 + params.crop_height) * scale_y};
+  const Box box{params.x0 * at.scale_x - at.origin_x, params.y0 * at.scale_y - at.origin_y,
+                (params.x0 + params.crop_width) * at.scale_x - at.origin_x,
+                (params.y0 + params.crop_height) * at.scale_y - at.origin_y};
   scratch.resize(spec.height, spec.width);
   const Image view = scratch.image();
   resample(decoded, box, spec.interpolation, view, order);

@@ -63,16 +63,21 @@ void cmyk_row_to_rgb(const uint8_t* cmyk, uint8_t* rgb, int width, bool inverted
   }
 }
 
+// jpeg_crop_scanline moves the left edge down to an iMCU boundary: at most 31
+// scaled pixels (an iMCU is at most 32 pixels wide).
+constexpr int kMaxCropWidening = 32;
+
 struct DecodeJob {
   const uint8_t* data;
   size_t size;
   int scale_denom;
   int64_t max_pixels;
   uint8_t* out;        // null: read the header only
-  int out_height;
-  int out_width;
-  uint8_t* cmyk_row;   // scratch row of 4 * out_width bytes for CMYK input
+  size_t out_capacity; // bytes available at out
+  Region region;       // what to decode, in scaled pixels; empty: the whole image
+  uint8_t* cmyk_row;   // scratch row of 4 * (region width + kMaxCropWidening) bytes (CMYK input, last row)
   JpegHeader* header;
+  DecodedRegion decoded;
   char error[JMSG_LENGTH_MAX + 128];
 };
 
@@ -129,20 +134,42 @@ Status run_decode(DecodeJob* job) {
     jpeg_destroy_decompress(&cinfo);
     return Status::ok;
   }
-  if (h->scaled_width != job->out_width || h->scaled_height != job->out_height) {
-    std::snprintf(job->error, sizeof(job->error), "output buffer is %dx%d but the image decodes to %dx%d",
-                  job->out_width, job->out_height, h->scaled_width, h->scaled_height);
+  Region r = job->region;
+  if (r.x1 <= r.x0 || r.y1 <= r.y0) r = Region{0, 0, h->scaled_width, h->scaled_height};
+  if (r.x0 < 0 || r.y0 < 0 || r.x1 > h->scaled_width || r.y1 > h->scaled_height) {
+    std::snprintf(job->error, sizeof(job->error), "region [%d, %d) x [%d, %d) is outside the %dx%d image", r.x0, r.x1,
+                  r.y0, r.y1, h->scaled_width, h->scaled_height);
     jpeg_destroy_decompress(&cinfo);
     return Status::bad_request;
   }
 
   jpeg_start_decompress(&cinfo);
-  const size_t stride = static_cast<size_t>(job->out_width) * 3;
-  while (cinfo.output_scanline < cinfo.output_height) {
-    uint8_t* row = job->out + stride * cinfo.output_scanline;
+  JDIMENSION x0 = static_cast<JDIMENSION>(r.x0);
+  JDIMENSION width = static_cast<JDIMENSION>(r.x1 - r.x0);
+  if (width < cinfo.output_width) jpeg_crop_scanline(&cinfo, &x0, &width);
+  const size_t stride = static_cast<size_t>(width) * 3;
+  const int rows = r.y1 - r.y0;
+  if (stride * static_cast<size_t>(rows) > job->out_capacity) {
+    std::snprintf(job->error, sizeof(job->error), "output buffer too small for %ux%d pixels", width, rows);
+    jpeg_destroy_decompress(&cinfo);
+    return Status::bad_request;
+  }
+  job->decoded = DecodedRegion{static_cast<int>(x0), r.y0, static_cast<int>(width), rows};
+  if (r.y0 > 0) jpeg_skip_scanlines(&cinfo, static_cast<JDIMENSION>(r.y0));
+  while (cinfo.output_scanline < static_cast<JDIMENSION>(r.y1)) {
+    uint8_t* row = job->out + stride * (cinfo.output_scanline - r.y0);
     JSAMPROW target = cmyk ? job->cmyk_row : row;
     jpeg_read_scanlines(&cinfo, &target, 1);
-    if (cmyk) cmyk_row_to_rgb(job->cmyk_row, row, job->out_width, cinfo.saw_Adobe_marker);
+    if (cmyk) cmyk_row_to_rgb(job->cmyk_row, row, static_cast<int>(width), cinfo.saw_Adobe_marker);
+  }
+  // Skipping to the very end would not read the rest of the file (libjpeg-turbo
+  // then just marks it finished); skip to the last row and read that one, so the
+  // remaining data is entropy-decoded (not reconstructed) and truncation shows.
+  if (cinfo.output_scanline < cinfo.output_height) {
+    const JDIMENSION before_last = cinfo.output_height - 1 - cinfo.output_scanline;
+    if (before_last > 0) jpeg_skip_scanlines(&cinfo, before_last);
+    JSAMPROW scratch = job->cmyk_row;  // room for one cropped row in any color space
+    jpeg_read_scanlines(&cinfo, &scratch, 1);
   }
   jpeg_finish_decompress(&cinfo);
   jpeg_destroy_decompress(&cinfo);
@@ -170,7 +197,7 @@ void run_or_throw(DecodeJob& job) {
 JpegHeader read_jpeg_header(const uint8_t* data, size_t size, int scale_denom, int64_t max_pixels) {
   check_request(size, scale_denom, max_pixels);
   JpegHeader header;
-  DecodeJob job{data, size, scale_denom, max_pixels, nullptr, 0, 0, nullptr, &header, {}};
+  DecodeJob job{data, size, scale_denom, max_pixels, nullptr, 0, Region{}, nullptr, &header, DecodedRegion{}, {}};
   run_or_throw(job);
   return header;
 }
@@ -182,8 +209,29 @@ void decode_jpeg_rgb(const uint8_t* data, size_t size, int scale_denom, int64_t 
     throw std::invalid_argument("decode_jpeg_rgb: empty output buffer");
   JpegHeader header;
   std::vector<uint8_t> cmyk_row(static_cast<size_t>(out_width) * 4);
-  DecodeJob job{data, size, scale_denom, max_pixels, out, out_height, out_width, cmyk_row.data(), &header, {}};
+  const size_t capacity = static_cast<size_t>(out_height) * out_width * 3;
+  DecodeJob job{data, size, scale_denom, max_pixels, out, capacity, Region{}, cmyk_row.data(), &header,
+                DecodedRegion{}, {}};
   run_or_throw(job);
+  if (job.decoded.width != out_width || job.decoded.height != out_height)
+    throw std::invalid_argument("decode_jpeg_rgb: output buffer is " + std::to_string(out_width) + "x" +
+                                std::to_string(out_height) + " but the image decodes to " +
+                                std::to_string(job.decoded.width) + "x" + std::to_string(job.decoded.height));
+}
+
+DecodedRegion decode_jpeg_rgb_region(const uint8_t* data, size_t size, int scale_denom, int64_t max_pixels,
+                                     Region region, std::vector<uint8_t>& out) {
+  check_request(size, scale_denom, max_pixels);
+  if (region.x1 <= region.x0 || region.y1 <= region.y0) throw std::invalid_argument("empty decode region");
+  // Sized before libjpeg runs: nothing may allocate between its setjmp and longjmp.
+  const size_t widest = static_cast<size_t>(region.x1 - region.x0 + kMaxCropWidening);
+  out.resize(widest * 3 * static_cast<size_t>(region.y1 - region.y0));
+  std::vector<uint8_t> cmyk_row(widest * 4);
+  JpegHeader header;
+  DecodeJob job{data, size, scale_denom, max_pixels, out.data(), out.size(), region, cmyk_row.data(), &header,
+                DecodedRegion{}, {}};
+  run_or_throw(job);
+  return job.decoded;
 }
 
 }  // namespace fastssl

@@ -58,10 +58,18 @@ ViewParams sample_view(const ViewSpec& spec, int image_height, int image_width, 
 // the GPU) or float32 in [0, 1] / normalized with the spec's mean and std.
 enum class OutputType { uint8, float32 };
 
-// Renders one view: crop (the box scaled by `scale` = decoded size / full size),
-// resize, then the ops in order, written to `out` (3 x height x width).
-// `scratch` is reused between calls to avoid allocations.
-void render_view(const ConstImage& decoded, double scale_x, double scale_y, const ViewSpec& spec,
+// Where decoded pixels sit relative to the full-resolution image: the image was
+// decoded at `scale` (decoded size / full size) and `decoded` starts at pixel
+// (origin_x, origin_y) of that scaled image (a region decode).
+struct Placement {
+  double scale_x = 1, scale_y = 1;
+  double origin_x = 0, origin_y = 0;
+};
+
+// Renders one view: crop (the params' box, placed), resize, then the ops in
+// order, written to `out` (3 x height x width). `scratch` is reused between
+// calls to avoid allocations.
+void render_view(const ConstImage& decoded, const Placement& placement, const ViewSpec& spec,
                  const ViewParams& params, OutputType type, PassOrder order, void* out, ImageBuffer& scratch);
 
 }  // namespace fastssl

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace fastssl {
 
@@ -35,5 +36,23 @@ JpegHeader read_jpeg_header(const uint8_t* data, size_t size, int scale_denom, i
 // Truncated data is an error, not a gray-filled image.
 void decode_jpeg_rgb(const uint8_t* data, size_t size, int scale_denom, int64_t max_pixels,
                      uint8_t* out, int out_height, int out_width);
+
+// A rectangle of the (scaled) image, half-open.
+struct Region {
+  int x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+};
+
+// Where a region decode put its pixels: columns x0 .. x0 + width of rows
+// y0 .. y0 + height, rows contiguous (width * 3 bytes apart).
+struct DecodedRegion {
+  int x0 = 0, y0 = 0, width = 0, height = 0;
+};
+
+// Decodes only `region` of the image scaled by 1/scale_denom (libjpeg-turbo's
+// jpeg_crop_scanline widens it left to an iMCU boundary; rows outside it are
+// skipped, those below still read so that truncation is detected). The pixels
+// equal the same rectangle of a full decode. `out` is resized as needed.
+DecodedRegion decode_jpeg_rgb_region(const uint8_t* data, size_t size, int scale_denom, int64_t max_pixels,
+                                     Region region, std::vector<uint8_t>& out);
 
 }  // namespace fastssl
