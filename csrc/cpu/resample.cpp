@@ -81,26 +81,6 @@ inline uint8_t clip8(int32_t v) {
   return static_cast<uint8_t>(v < 0 ? 0 : (v > 255 ? 255 : v));
 }
 
-void horizontal_pass(const ConstImage& src, int y_first, const Coefficients& c, const Image& dst) {
-  for (int y = 0; y < dst.height; ++y) {
-    const uint8_t* in = src.row(y_first + y);
-    uint8_t* out = dst.row(y);
-    for (int x = 0; x < dst.width; ++x) {
-      const int32_t* k = &c.weights[static_cast<size_t>(x) * c.taps];
-      const uint8_t* p = in + static_cast<size_t>(c.first[x]) * 3;
-      int32_t s0 = 1 << (kPrecisionBits - 1), s1 = s0, s2 = s0;
-      for (int t = 0; t < c.count[x]; ++t, p += 3) {
-        s0 += p[0] * k[t];
-        s1 += p[1] * k[t];
-        s2 += p[2] * k[t];
-      }
-      out[3 * x] = clip8(s0);
-      out[3 * x + 1] = clip8(s1);
-      out[3 * x + 2] = clip8(s2);
-    }
-  }
-}
-
 // Row by row: every output row is a weighted sum of whole source rows, so the
 // inner loop runs along the row and vectorizes.
 FASTSSL_VECTORIZED void vertical_pass(const ConstImage& src, const Coefficients& c, const Image& dst) {
@@ -118,6 +98,37 @@ FASTSSL_VECTORIZED void vertical_pass(const ConstImage& src, const Coefficients&
     uint8_t* __restrict out = dst.row(y);
     for (size_t x = 0; x < row_bytes; ++x) out[x] = clip8(acc[x]);
   }
+}
+
+// dst(x, y) = src(y, x) for 3-byte pixels; dst is src.width x src.height.
+FASTSSL_VECTORIZED void transpose(const ConstImage& src, const Image& dst) {
+  constexpr int kBlock = 32;  // tiles that stay in L1 on both sides
+  for (int y0 = 0; y0 < src.height; y0 += kBlock) {
+    for (int x0 = 0; x0 < src.width; x0 += kBlock) {
+      const int y1 = std::min(src.height, y0 + kBlock), x1 = std::min(src.width, x0 + kBlock);
+      for (int x = x0; x < x1; ++x) {
+        uint8_t* __restrict out = dst.row(x);
+        const uint8_t* __restrict in = src.data + 3 * static_cast<size_t>(x);
+        for (int y = y0; y < y1; ++y) {
+          const uint8_t* p = in + src.stride * static_cast<size_t>(y);
+          out[3 * y] = p[0];
+          out[3 * y + 1] = p[1];
+          out[3 * y + 2] = p[2];
+        }
+      }
+    }
+  }
+}
+
+// The horizontal pass is the vertical pass of the transposed image: transposing
+// there and back costs less than multiply-adds that cannot run along a row.
+void horizontal_pass(const ConstImage& src, const Coefficients& c, const Image& dst) {
+  ImageBuffer columns, resized;
+  columns.resize(src.width, src.height);
+  transpose(src, columns.image());
+  resized.resize(dst.width, src.height);
+  vertical_pass(columns.view(), c, resized.image());
+  transpose(resized.view(), dst);
 }
 
 // Source indices for nearest sampling along one axis, as Pillow's scale-only
@@ -168,7 +179,7 @@ void resample(const ConstImage& src, const Box& box, Interpolation interpolation
     const ConstImage columns{window.data + 3 * static_cast<size_t>(x_first), y_limit, x_last - x_first, src.stride};
     temp.resize(dst.height, x_last - x_first);
     vertical_pass(columns, cv, temp.image());
-    horizontal_pass(temp.view(), 0, ch, dst);
+    horizontal_pass(temp.view(), ch, dst);
     return;
   }
   // Only the rows the vertical windows touch go through the horizontal pass.
@@ -176,7 +187,8 @@ void resample(const ConstImage& src, const Box& box, Interpolation interpolation
   const int y_last = cv.first.back() + cv.count.back();
   for (int& f : cv.first) f -= y_first;
   temp.resize(y_last - y_first, dst.width);
-  horizontal_pass(window, y_first, ch, temp.image());
+  const ConstImage rows{window.row(y_first), y_last - y_first, window.width, window.stride};
+  horizontal_pass(rows, ch, temp.image());
   vertical_pass(temp.view(), cv, dst);
 }
 
