@@ -2,7 +2,9 @@
 
 Compares, in one interleaved run, fastssl's fused Triton kernels (CUDA only),
 fastssl's eager reference and Lightly 1.6.0's loss modules, for NT-Xent, DCL and
-DINO over a grid of batch sizes and dimensions. The rate is loss steps/s; ratios
+DINO over a grid of batch sizes and dimensions; on request also Barlow Twins,
+VICReg's covariance term (of both views) and SwaV's Sinkhorn codes (forward
+only: they carry no gradient). The rate is loss steps/s; ratios
 are relative to Lightly on the same case (to the eager reference where Lightly
 does not fit in memory). Peak extra memory of one step is measured with
 torch.cuda.max_memory_allocated on the GPU; on the CPU it is not measured
@@ -11,6 +13,7 @@ torch.cuda.max_memory_allocated on the GPU; on the CPU it is not measured
     python benchmarks/bench_losses.py                     # the full grid (meant for a GPU)
     python benchmarks/bench_losses.py --losses ntxent --batches 8192,65536 --dims 128
     python benchmarks/bench_losses.py --quick             # smoke run: tiny shapes, 1 run
+    python benchmarks/bench_losses.py --losses barlow,vicreg,sinkhorn   # the D x D and Sinkhorn kernels
 """
 
 from __future__ import annotations
@@ -24,14 +27,33 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import torch
 
 from _harness import RESULTS_DIR, Provider, Result, run_benchmark, write_csv, write_png
-from fastssl.loss.kernels import dcl_loss, dino_loss, fused_available, ntxent_loss
+from fastssl.loss.kernels import (
+    barlow_twins_loss,
+    dcl_loss,
+    dino_loss,
+    fused_available,
+    ntxent_loss,
+    sinkhorn_knopp,
+    vicreg_covariance_loss,
+)
 from fastssl._ext import optional_module
 
 DINO_VIEWS = (2, 4)  # teacher views, student views
+LOSSES = ("ntxent", "dcl", "dino", "barlow", "vicreg", "sinkhorn")
+# Losses whose sizes are BATCHxDIM lists (--dino, --correlation, --sinkhorn) rather than --batches x --dims.
+SIZED_BY = {"dino": "dino", "barlow": "correlation", "vicreg": "correlation", "sinkhorn": "sinkhorn"}
 # Default sizes: the issue's grid on a GPU, the small end of it on a CPU (the eager paths are O(batch^2)).
-GPU_GRID = {"batches": "256,1024,8192,65536", "dims": "128,1024,8192", "dino": "64x65536,256x65536"}
-CPU_GRID = {"batches": "256,1024", "dims": "128,1024", "dino": "16x65536"}
-QUICK_GRID = {"batches": "64", "dims": "32", "dino": "8x512"}
+# Barlow Twins and VICReg cost O(batch * dim^2), so their grid pairs large dims with moderate batches;
+# Sinkhorn runs on (batch x prototypes) scores, SwaV's 3,000 prototypes.
+GPU_GRID = {
+    "batches": "256,1024,8192,65536", "dims": "128,1024,8192", "dino": "64x65536,256x65536",
+    "correlation": "256x2048,256x8192,2048x8192", "sinkhorn": "256x3000,4096x3000,65536x3000",
+}
+CPU_GRID = {
+    "batches": "256,1024", "dims": "128,1024", "dino": "16x65536",
+    "correlation": "256x1024,256x2048", "sinkhorn": "256x3000",
+}
+QUICK_GRID = {"batches": "64", "dims": "32", "dino": "8x512", "correlation": "64x32", "sinkhorn": "64x128"}
 
 
 @dataclass(frozen=True)
@@ -53,6 +75,8 @@ Step = Callable[[], None]
 
 def _inputs(case: Case) -> List[torch.Tensor]:
     g = torch.Generator().manual_seed(0)
+    if case.loss == "sinkhorn":  # prototype scores are cosine similarities, in [-1, 1]
+        return [(2 * torch.rand(case.batch, case.dim, generator=g) - 1).to(case.device)]
     views = sum(DINO_VIEWS) if case.loss == "dino" else 2
     return [
         torch.randn(case.batch, case.dim, generator=g).to(case.device).requires_grad_()
@@ -66,6 +90,12 @@ def _fastssl_step(case: Case, fused: bool) -> Step:
         return lambda: ntxent_loss(x[0], x[1], 0.5, fused=fused).backward()
     if case.loss == "dcl":
         return lambda: dcl_loss(x[0], x[1], 0.1, fused=fused).backward()
+    if case.loss == "barlow":
+        return lambda: barlow_twins_loss(x[0], x[1], fused=fused).backward()
+    if case.loss == "vicreg":
+        return lambda: sum(vicreg_covariance_loss(z, fused=fused) for z in x).backward()
+    if case.loss == "sinkhorn":
+        return lambda: sinkhorn_knopp(x[0], fused=fused)
     center = torch.zeros(1, 1, case.dim, device=case.device)
     teacher = [t.detach() for t in x[: DINO_VIEWS[0]]]
     return lambda: dino_loss(teacher, x[DINO_VIEWS[0] :], center, 0.04, 0.1, fused=fused).backward()
@@ -81,6 +111,17 @@ def _lightly_step(case: Case) -> Step:
     if case.loss == "dcl":
         loss_fn = lightly.loss.DCLLoss(temperature=0.1)
         return lambda: loss_fn(x[0], x[1]).backward()
+    if case.loss == "barlow":
+        loss_fn = lightly.loss.BarlowTwinsLoss()
+        return lambda: loss_fn(x[0], x[1]).backward()
+    if case.loss == "vicreg":
+        from lightly.loss.vicreg_loss import covariance_loss
+
+        return lambda: sum(covariance_loss(z) for z in x).backward()
+    if case.loss == "sinkhorn":
+        from lightly.loss.swav_loss import sinkhorn
+
+        return lambda: sinkhorn(x[0])
     loss_fn = lightly.loss.DINOLoss(case.dim).to(case.device)
     teacher = [t.detach() for t in x[: DINO_VIEWS[0]]]
     return lambda: loss_fn(teacher, x[DINO_VIEWS[0] :]).backward()
@@ -131,11 +172,13 @@ def _provider(case: Case, step: Step, steps: int) -> Provider:
 
 def main(argv: Optional[Sequence[str]] = None) -> List[Result]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--losses", default="ntxent,dcl,dino", help="ntxent, dcl, dino")
+    parser.add_argument("--losses", default=",".join(LOSSES), help=", ".join(LOSSES))
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--batches", help="NT-Xent / DCL batch sizes (default: per device)")
     parser.add_argument("--dims", help="NT-Xent / DCL dimensions (default: per device)")
     parser.add_argument("--dino", help="DINO BATCHxDIM cases (default: per device)")
+    parser.add_argument("--correlation", help="Barlow Twins / VICReg BATCHxDIM cases (default: per device)")
+    parser.add_argument("--sinkhorn", help="Sinkhorn BATCHxPROTOTYPES cases (default: per device)")
     parser.add_argument("--steps", type=int, default=3, help="loss steps per timed call")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=1)
@@ -148,6 +191,8 @@ def main(argv: Optional[Sequence[str]] = None) -> List[Result]:
     args.batches = args.batches or grid["batches"]
     args.dims = args.dims or grid["dims"]
     args.dino = args.dino or grid["dino"]
+    args.correlation = args.correlation or grid["correlation"]
+    args.sinkhorn = args.sinkhorn or grid["sinkhorn"]
     if args.quick:
         args.steps, args.runs, args.warmup = 1, 1, 0
     print(f"device {args.device}, {args.steps} loss steps (forward + backward) per call, {args.runs} runs")
@@ -193,13 +238,13 @@ def main(argv: Optional[Sequence[str]] = None) -> List[Result]:
 
 def _cases(args: argparse.Namespace) -> List[Case]:
     losses = [x for x in args.losses.split(",") if x]
-    unknown = sorted(set(losses) - {"ntxent", "dcl", "dino"})
+    unknown = sorted(set(losses) - set(LOSSES))
     if unknown:
-        raise SystemExit(f"unknown loss '{unknown[0]}': choose from ntxent, dcl, dino")
+        raise SystemExit(f"unknown loss '{unknown[0]}': choose from {', '.join(LOSSES)}")
     cases = []
     for loss in losses:
-        if loss == "dino":
-            for spec in args.dino.split(","):
+        if loss in SIZED_BY:
+            for spec in getattr(args, SIZED_BY[loss]).split(","):
                 batch, dim = (int(v) for v in spec.split("x"))
                 cases.append(Case(loss, batch, dim, args.device))
             continue

@@ -16,7 +16,8 @@ def test_bench_losses_quick_run(tmp_path, capsys):
     results = bench_losses.main(["--quick", "--results", str(tmp_path), "--device", "cpu"])
     expected = [
         f"{provider} {case}"
-        for case in ["ntxent B64 d32", "dcl B64 d32", "dino B8 d512"]
+        for case in ["ntxent B64 d32", "dcl B64 d32", "dino B8 d512", "barlow B64 d32", "vicreg B64 d32",
+                     "sinkhorn B64 d128"]
         for provider in ["fastssl eager", "lightly"]  # no fused kernel on the CPU
     ]
     assert [r.name for r in results] == expected
@@ -31,6 +32,6 @@ def test_bench_losses_quick_run(tmp_path, capsys):
 
 
 def test_bench_losses_rejects_an_unknown_loss():
-    with pytest.raises(SystemExit, match="unknown loss 'swav': choose from ntxent, dcl, dino"):
+    with pytest.raises(SystemExit, match="unknown loss 'swav': choose from ntxent, dcl, dino, barlow"):
         bench_losses.main(["--quick", "--losses", "ntxent,swav", "--results", ""])
 

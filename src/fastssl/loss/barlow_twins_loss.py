@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import torch
 import torch.distributed as dist
-import torch.nn.functional as F
 from torch import Tensor
 from torch.distributed import nn as dist_nn
 
@@ -13,6 +12,8 @@ from fastssl.loss._validation import (
     check_distributed_available,
     check_same_shape,
 )
+from fastssl.loss.kernels import barlow_twins_loss, fused_available
+from fastssl.loss.kernels.barlow_twins import standardize
 from fastssl.utils.dist import world_size
 
 
@@ -57,9 +58,13 @@ class BarlowTwinsLoss(torch.nn.Module):
         check_batch("z_b", z_b, min_batch=2)
         check_same_shape("z_a", z_a, "z_b", z_b)
 
-        c = _normalize(z_a).T @ _normalize(z_b)
+        gather = self.gather_distributed and world_size() > 1
+        if not gather and fused_available(z_a, z_b):
+            # The same maths, tiled on the GPU without the (dim x dim) matrix.
+            return barlow_twins_loss(z_a, z_b, self.lambda_param, fused=True)
+        c = standardize(z_a).T @ standardize(z_b)
         c.div_(z_a.shape[0])
-        if self.gather_distributed and world_size() > 1:
+        if gather:
             # The autograd-aware all_reduce scales gradients like a single process.
             c = dist_nn.all_reduce(c / dist.get_world_size())
 
@@ -68,8 +73,3 @@ class BarlowTwinsLoss(torch.nn.Module):
         off_diagonal = c.pow(2)
         off_diagonal.diagonal().zero_()
         return invariance_loss + self.lambda_param * off_diagonal.sum()
-
-
-def _normalize(z: Tensor) -> Tensor:
-    """Standardizes each feature over the batch (mean 0, std 1)."""
-    return F.batch_norm(z, running_mean=None, running_var=None, training=True)
