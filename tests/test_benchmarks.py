@@ -21,6 +21,7 @@ from fastssl._ext import optional_module
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import _harness  # noqa: E402
 import bench_loader  # noqa: E402
+import bench_memory  # noqa: E402
 from make_dataset import MANIFEST, make_dataset  # noqa: E402
 from make_dataset import main as make_dataset_main  # noqa: E402
 
@@ -298,3 +299,15 @@ def test_bench_loader_without_lightly_compares_to_fastssl_w0(tiny_set, tmp_path,
 def test_bench_loader_rejects_an_unknown_preset(tiny_set):
     with pytest.raises(SystemExit, match="unknown transform 'moco': choose from simclr, dino"):
         bench_loader.main(["--quick", "--data", str(tiny_set), "--transforms", "moco"])
+
+
+# --- bench_memory -------------------------------------------------------------
+
+
+def test_bench_memory_reports_a_peak_per_loader(tiny_set, tmp_path, capsys):
+    peaks = bench_memory.main(["--data", str(tiny_set), "--batch-size", "2", "--batches", "2", "--workers", "1",
+                               "--loaders", "fastssl,engine", "--results", str(tmp_path)])
+    assert set(peaks) == {"fastssl", "engine"} and all(mib > 50 for mib in peaks.values())  # torch alone is more
+    assert "| engine |" in capsys.readouterr().out
+    with open(tmp_path / "memory.csv") as f:
+        assert [row["loader"] for row in csv.DictReader(f)] == ["fastssl", "engine"]
