@@ -25,7 +25,7 @@ import torch
 from torch.utils.data import DataLoader, Subset
 
 from _harness import RESULTS_DIR, Provider, Result, run_benchmark
-from fastssl._ext import cpp_extension, optional_module
+from fastssl._ext import cpp_extension, optional_module, pillow
 from make_dataset import make_dataset
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -185,7 +185,8 @@ def main(argv: Optional[Sequence[str]] = None) -> List[Result]:
                 )
     print(
         f"{args.images} images/run, batch {args.batch_size}, size {args.input_size}, "
-        f"{args.runs} runs, torch threads {torch.get_num_threads()}, data {data}"
+        f"{args.runs} runs, torch threads {torch.get_num_threads()}, data {data}, "
+        f"reference path on {pillow().detail}"
     )
     return run_benchmark(
         args.name, providers, baselines, args.runs, args.warmup, "images/s", args.results
