@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 namespace fastssl {
@@ -101,20 +102,28 @@ FASTSSL_VECTORIZED void vertical_pass(const ConstImage& src, const Coefficients&
 }
 
 // dst(x, y) = src(y, x) for 3-byte pixels; dst is src.width x src.height.
+// Pixels move as one 4-byte word: the spare byte read is the next source pixel
+// (or row), the spare byte written lands on the next pixel of the output row,
+// which the next step overwrites. Only the last source row moves 3 bytes at a
+// time: there the read could pass the end of the source and the write the end
+// of the output row.
 FASTSSL_VECTORIZED void transpose(const ConstImage& src, const Image& dst) {
   constexpr int kBlock = 32;  // tiles that stay in L1 on both sides
+  const int last_row = src.height - 1;
   for (int y0 = 0; y0 < src.height; y0 += kBlock) {
+    const int y1 = std::min(src.height, y0 + kBlock);
+    const int word_end = std::min(y1, last_row);
     for (int x0 = 0; x0 < src.width; x0 += kBlock) {
-      const int y1 = std::min(src.height, y0 + kBlock), x1 = std::min(src.width, x0 + kBlock);
+      const int x1 = std::min(src.width, x0 + kBlock);
       for (int x = x0; x < x1; ++x) {
         uint8_t* __restrict out = dst.row(x);
         const uint8_t* __restrict in = src.data + 3 * static_cast<size_t>(x);
-        for (int y = y0; y < y1; ++y) {
-          const uint8_t* p = in + src.stride * static_cast<size_t>(y);
-          out[3 * y] = p[0];
-          out[3 * y + 1] = p[1];
-          out[3 * y + 2] = p[2];
+        for (int y = y0; y < word_end; ++y) {
+          uint32_t pixel;
+          std::memcpy(&pixel, in + src.stride * static_cast<size_t>(y), 4);
+          std::memcpy(out + 3 * static_cast<size_t>(y), &pixel, 4);
         }
+        if (y1 == src.height) std::memcpy(out + 3 * static_cast<size_t>(last_row), in + src.stride * static_cast<size_t>(last_row), 3);
       }
     }
   }
