@@ -115,6 +115,7 @@ def test_shuffle_is_per_epoch_and_shards_partition_the_dataset(folder):
 def test_early_break_and_reiteration_leave_no_threads(folder):
     dataset = LightlyDataset(str(folder), transform=SimCLRTransform(input_size=16))
     loader = FastLoader(dataset, batch_size=2, prefetch=1)
+    collect(loader)  # the loader's own thread pools start here and live as long as it does
     before = threading.active_count()
     for _ in range(3):
         for i, _batch in enumerate(loader):
@@ -181,3 +182,34 @@ def test_subsets_load_their_samples_on_the_engine(folder):
         assert loader.backend == "cpp" and len(loader) == -(-len(subset) // 4)
         names = [name for _, _, batch in loader for name in batch]
         assert names == [subset[i][2] for i in range(len(subset))]
+
+
+@pytest.mark.parametrize("drop_last", [False, True], ids=["keep-last", "drop-last"])
+def test_every_rank_gets_as_many_batches_and_each_sample_once(drop_last):
+    """DDP needs equal batch counts on every rank; no sample repeats."""
+    from fastssl.data.sampler import batches, shard_indices
+
+    for num_samples in range(4, 40):
+        for world_size in (1, 2, 3, 4):
+            for batch_size in (2, 3, 5):
+                shards = [batches(shard_indices(num_samples, shuffle=True, seed=1, epoch=0, rank=rank,
+                                                world_size=world_size), batch_size, drop_last, num_samples, world_size)
+                          for rank in range(world_size)]
+                case = (num_samples, world_size, batch_size)
+                assert len({len(shard) for shard in shards}) == 1, case
+                seen = np.concatenate([b for shard in shards for b in shard]) if shards[0] else np.array([])
+                assert len(set(seen.tolist())) == len(seen), case
+                assert all(len(b) > 0 and len(b) <= batch_size for shard in shards for b in shard), case
+                if not drop_last:
+                    assert sorted(seen.tolist()) == list(range(num_samples)), case
+
+
+def test_plain_torchvision_datasets_use_the_reference_path(folder):
+    import torchvision
+
+    dataset = torchvision.datasets.ImageFolder(str(folder), transform=SimCLRTransform(input_size=8))
+    with pytest.warns(UserWarning, match="ImageFolder is not a LightlyDataset"):
+        loader = FastLoader(dataset, batch_size=4, num_threads=1)
+    assert loader.backend == "python"
+    views, targets = next(iter(loader))
+    assert len(views) == 2 and views[0].shape == (4, 3, 8, 8)

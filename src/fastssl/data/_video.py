@@ -7,6 +7,7 @@ Frames are counted once at construction (without decoding, see
 from __future__ import annotations
 
 import bisect
+import itertools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -89,8 +90,9 @@ class VideoDataset(datasets.VisionDataset):
         self.exception_on_non_increasing_timestamp = exception_on_non_increasing_timestamp
         self.videos = videos
         # offsets[i] is the index of the first frame of video i.
-        self.offsets = [sum(frame_counts[:i]) for i in range(len(videos))]
-        self._length = sum(frame_counts)
+        starts = list(itertools.accumulate(frame_counts, initial=0))
+        self.offsets = starts[:-1]
+        self._length = starts[-1]
         self._readers = _ReaderCache()
 
     def __getitem__(self, index: int) -> Tuple[Any, int]:

@@ -56,12 +56,10 @@ class LightlyDataset:
         num_workers_video_frame_counting: int = 0,
     ):
         self.input_dir = input_dir
+        # Keep only the listed files (Lightly's `filenames`): a membership test on full paths.
         is_valid_file = None
         if filenames is not None:
-            filepaths = {os.path.join(input_dir, filename) for filename in filenames}
-
-            def is_valid_file(filepath: str) -> bool:
-                return filepath in filepaths
+            is_valid_file = {os.path.join(input_dir, filename) for filename in filenames}.__contains__
 
         if self.input_dir is not None:
             self.dataset = _load_dataset_from_folder(

@@ -28,6 +28,7 @@ from torch.utils.data import DataLoader, Dataset, Subset, default_collate
 from fastssl._ext import cpp_extension
 from fastssl.data.backends.cpp import ON_ERROR, CppRenderer, UnsupportedSpec, engine_views
 from fastssl.data.collate import BaseCollateFunction
+from fastssl.data.dataset import LightlyDataset
 from fastssl.data.multi_view_collate import MultiViewCollate
 from fastssl.data.sampler import batches, resolve_rank, shard_indices
 from fastssl.errors import ImageDecodeError
@@ -86,7 +87,7 @@ class FastLoader:
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.drop_last = drop_last
-        self.num_threads = num_threads or len(os.sched_getaffinity(0))
+        self.num_threads = num_threads or _available_cores()
         self.device = torch.device(device) if device is not None else None
         self.seed = seed
         self.prefetch = prefetch
@@ -104,6 +105,7 @@ class FastLoader:
         self.backend = "python" if (reason or backend == "python") else "cpp"
         self._spec_value = spec
         self._renderer: Optional[CppRenderer] = None
+        self._normalization: Optional[List[Tuple[Optional[torch.Tensor], Optional[torch.Tensor]]]] = None
 
     # -- what to run -------------------------------------------------------------------
 
@@ -127,7 +129,9 @@ class FastLoader:
             return f"the collate function {type(self.collate_fn).__name__} is not a fastssl one"
         if not isinstance(spec, (MultiViewSpec, ViewSpec)):
             return f"the transform {type(self._augmentation()).__name__} is not a fastssl preset or spec"
-        inner = getattr(self._parent, "dataset", self._parent)
+        if not isinstance(self._parent, LightlyDataset):
+            return f"{type(self._parent).__name__} is not a LightlyDataset"
+        inner = self._parent.dataset
         if getattr(inner, "samples", None) is None:
             return f"{type(inner).__name__} is not a folder of image files"
         try:
@@ -147,11 +151,11 @@ class FastLoader:
     def _epoch_batches(self, epoch: int) -> List[np.ndarray]:
         indices = shard_indices(len(self.dataset), shuffle=self.shuffle, seed=self.seed, epoch=epoch,
                                 rank=self.rank, world_size=self.world_size)
-        return batches(indices, self.batch_size, self.drop_last)
+        return batches(indices, self.batch_size, self.drop_last, len(self.dataset), self.world_size)
 
     def __len__(self) -> int:
-        n = len(range(self.rank, len(self.dataset), self.world_size))
-        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+        shard = np.arange(len(range(self.rank, len(self.dataset), self.world_size)))
+        return len(batches(shard, self.batch_size, self.drop_last, len(self.dataset), self.world_size))
 
     def __iter__(self) -> Iterator[Any]:
         epoch = self._next_epoch
@@ -173,7 +177,7 @@ class FastLoader:
             self._renderer = CppRenderer(
                 _as_multi_view(self._spec_value), paths, getattr(inner, "root", None), seed=self.seed,
                 num_threads=self.num_threads, output="uint8" if on_gpu else "float32", on_error=self.on_error,
-                pin_memory=torch.cuda.is_available())
+                pin_memory=on_gpu)
         return self._renderer
 
     def _render(self, batch: np.ndarray, epoch: int) -> Tuple[List[torch.Tensor], torch.Tensor, List[str]]:
@@ -227,8 +231,14 @@ class FastLoader:
     def _to_device(self, views: List[torch.Tensor]) -> List[torch.Tensor]:
         if self.device is None or self.device.type != "cuda":
             return views
-        specs = _as_multi_view(self._spec_value).views
-        return [_normalize_on(view.to(self.device, non_blocking=True), spec) for view, spec in zip(views, specs)]
+        if self._normalization is None:  # built once: a host-to-device copy per batch would stall the stream
+            self._normalization = [_normalization_on(spec, self.device) for spec in _as_multi_view(self._spec_value).views]
+        out = []
+        for view, (mean, std) in zip(views, self._normalization):
+            # uint8 -> [0, 1] -> normalized, in the order torchvision computes it
+            scaled = view.to(self.device, non_blocking=True).to(torch.float32).mul_(1.0 / 255)
+            out.append(scaled if mean is None else scaled.sub_(mean).div_(std))
+        return out
 
     def _structure(self, views: List[torch.Tensor], targets: torch.Tensor, filenames: List[str]) -> Any:
         """The batch as the reference path would collate it."""
@@ -259,6 +269,12 @@ class FastLoader:
             yield batch
 
 
+def _available_cores() -> int:
+    """Cores this process may run on (the affinity mask where the OS has one)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity else (os.cpu_count() or 1)
+
+
 def _parent_and_indices(dataset: Any) -> Tuple[Any, Optional[np.ndarray]]:
     """(the dataset, None), or for a Subset (of a Subset...) its root dataset and sample indices."""
     indices: Optional[np.ndarray] = None
@@ -273,14 +289,13 @@ def _as_multi_view(spec: Any) -> MultiViewSpec:
     return spec if isinstance(spec, MultiViewSpec) else MultiViewSpec(views=(spec,))
 
 
-def _normalize_on(view: torch.Tensor, spec: ViewSpec) -> torch.Tensor:
-    """uint8 -> float in [0, 1] -> normalized, as torchvision computes it, on the view's device."""
-    out = view.to(torch.float32).mul_(1.0 / 255)
-    if spec.normalize is not None:
-        mean = torch.as_tensor(spec.normalize.mean, dtype=torch.float32, device=view.device).view(-1, 1, 1)
-        std = torch.as_tensor(spec.normalize.std, dtype=torch.float32, device=view.device).view(-1, 1, 1)
-        out.sub_(mean).div_(std)
-    return out
+def _normalization_on(spec: ViewSpec, device: torch.device) -> Tuple[Optional[torch.Tensor], Optional[torch.Tensor]]:
+    """A view's (mean, std) as (3, 1, 1) float32 tensors on ``device``, or (None, None)."""
+    if spec.normalize is None:
+        return None, None
+    mean = torch.tensor(spec.normalize.mean, dtype=torch.float32, device=device).view(-1, 1, 1)
+    std = torch.tensor(spec.normalize.std, dtype=torch.float32, device=device).view(-1, 1, 1)
+    return mean, std
 
 
 def _move(batch: Any, device: torch.device) -> Any:

@@ -3,7 +3,10 @@
 Shuffling is a pure function of (seed, epoch), the same on every rank, so the
 ranks' interleaved shards partition the dataset: each sample is loaded exactly
 once per epoch across ranks (unlike DistributedSampler, nothing is repeated to
-even out the shards; with drop_last=False the last batches may differ in size).
+even out the shards). Every rank still gets the same number of batches, which
+DDP needs (a rank that runs out early leaves the others waiting in all-reduce):
+a shard one sample short of another batch ends with a batch of one, and with
+drop_last=True every rank stops after the batches the smallest shard fills.
 """
 
 from __future__ import annotations
@@ -34,7 +37,13 @@ def shard_indices(num_samples: int, *, shuffle: bool, seed: int, epoch: int, ran
     return order[rank::world_size]
 
 
-def batches(indices: np.ndarray, batch_size: int, drop_last: bool) -> List[np.ndarray]:
-    """``indices`` cut into batches of ``batch_size`` (the last one shorter unless dropped)."""
-    stop = len(indices) - len(indices) % batch_size if drop_last else len(indices)
-    return [indices[start : min(start + batch_size, stop)] for start in range(0, stop, batch_size)]
+def batches(indices: np.ndarray, batch_size: int, drop_last: bool, num_samples: int, world_size: int) -> List[np.ndarray]:
+    """One rank's ``indices`` cut into batches; every rank of the world gets as many batches."""
+    if drop_last:
+        count = (num_samples // world_size) // batch_size
+        return [indices[i * batch_size : (i + 1) * batch_size] for i in range(count)]
+    cuts = list(range(batch_size, len(indices), batch_size))
+    count = -(-(-(-num_samples // world_size)) // batch_size)  # batches of the largest shard
+    if len(cuts) + 1 < count and batch_size > 1:
+        cuts.append(len(indices) - 1)  # one sample short of the largest shard: end with a batch of one
+    return np.split(indices, cuts) if len(indices) else []

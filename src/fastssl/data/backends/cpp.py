@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
 
-from fastssl._ext import optional_module, pillow_resize_pass_order
+from fastssl._ext import cpp_extension, optional_module, pillow_resize_pass_order
 from fastssl.data._image_loaders import pil_loader
 from fastssl.errors import ImageDecodeError
 from fastssl.jpeg import DEFAULT_MAX_PIXELS
@@ -116,9 +117,9 @@ class CppRenderer:
                  pin_memory: bool = False, dct_scaling: bool = True):
         if on_error not in ON_ERROR:
             raise ValueError(f"on_error must be one of {ON_ERROR}, got {on_error!r}")
+        if not cpp_extension().available:
+            raise ImportError(f"the cpp backend needs fastssl._C: {cpp_extension().detail}")
         engine_module = optional_module("fastssl._C")
-        if engine_module is None:
-            raise ImportError("the cpp backend needs fastssl._C; reinstall fastssl (pip install -e .) to build it")
         views = engine_views(spec)
         self.paths = list(paths)
         self.root = root
@@ -127,6 +128,7 @@ class CppRenderer:
         self.dtype = torch.float32 if output == "float32" else torch.uint8
         self.shapes = [(3, view["height"], view["width"]) for view in views]
         self._is_jpeg = [path.lower().endswith(JPEG_EXTENSIONS) for path in self.paths]
+        self._pillow_pool = ThreadPoolExecutor(max_workers=num_threads, thread_name_prefix="fastssl-pillow")
         self._engine = engine_module.Engine(views, self.paths, seed=seed, num_threads=num_threads, output=output,
                                             dct_scaling=dct_scaling, max_pixels=DEFAULT_MAX_PIXELS,
                                             resample_order=pillow_resize_pass_order())
@@ -138,20 +140,21 @@ class CppRenderer:
         views = [torch.empty((n, *shape), dtype=self.dtype, pin_memory=self.pin_memory) for shape in self.shapes]
         outputs = [view.numpy() for view in views]
         failed: Dict[int, ImageDecodeError] = {}
-        decoded = [None if self._is_jpeg[s] else self._decode_with_pillow(s, pos, failed) for pos, s in enumerate(samples)]
+        decoded: List[Optional[np.ndarray]] = [None] * n
+        self._decode_with_pillow([pos for pos in range(n) if not self._is_jpeg[samples[pos]]], samples, decoded, failed)
         todo = [pos for pos in range(n) if pos not in failed]
         for _attempt in range(2):  # the second pass re-renders ".jpg" files that are not JPEGs, via Pillow
             errors = self._engine.run(samples[todo], np.asarray(todo, np.int64), epoch, outputs,
                                       [decoded[pos] for pos in todo])
-            retry = []
+            not_jpegs = []
             for item, not_jpeg, message in errors:
                 pos = todo[item]
                 if not_jpeg and decoded[pos] is None:
-                    decoded[pos] = self._decode_with_pillow(samples[pos], pos, failed)
-                    if pos not in failed:
-                        retry.append(pos)
+                    not_jpegs.append(pos)
                 else:
                     failed[pos] = ImageDecodeError(self._name(samples[pos]), message)
+            self._decode_with_pillow(not_jpegs, samples, decoded, failed)
+            retry = [pos for pos in not_jpegs if pos not in failed]
             if not retry:
                 break
             todo = retry
@@ -169,12 +172,19 @@ class CppRenderer:
         path = self.paths[sample]
         return os.path.relpath(path, self.root) if self.root else path
 
-    def _decode_with_pillow(self, sample: int, pos: int, failed: Dict[int, ImageDecodeError]) -> Optional[np.ndarray]:
-        try:
-            return np.asarray(pil_loader(self.paths[sample], self.root))
-        except ImageDecodeError as error:
-            failed[pos] = error
-            return None
+    def _decode_with_pillow(self, positions: List[int], samples: np.ndarray, decoded: List[Optional[np.ndarray]],
+                            failed: Dict[int, ImageDecodeError]) -> None:
+        """Decodes the files at ``positions`` with Pillow, in parallel (Pillow releases the GIL)."""
+
+        def load(pos: int) -> Optional[np.ndarray]:
+            try:
+                return np.asarray(pil_loader(self.paths[samples[pos]], self.root))
+            except ImageDecodeError as error:
+                failed[pos] = error
+                return None
+
+        for pos, pixels in zip(positions, self._pillow_pool.map(load, positions)):
+            decoded[pos] = pixels
 
     def _apply_policy(self, views: List[torch.Tensor], failed: Dict[int, ImageDecodeError], n: int) -> RenderedBatch:
         if not failed:
@@ -186,4 +196,6 @@ class CppRenderer:
             warnings.warn(f"skipping {failed[pos]}", RuntimeWarning, stacklevel=3)
         kept = [pos for pos in range(n) if pos not in failed]
         index = torch.as_tensor(kept, dtype=torch.long)
-        return RenderedBatch([view.index_select(0, index) for view in views], kept)
+        compact = [torch.empty((len(kept), *view.shape[1:]), dtype=view.dtype, pin_memory=self.pin_memory)
+                   for view in views]  # stays pinned, so copies to the GPU stay asynchronous
+        return RenderedBatch([torch.index_select(view, 0, index, out=out) for view, out in zip(views, compact)], kept)
