@@ -108,7 +108,7 @@ class DCLLoss(nn.Module):
                 "out0 must have a batch size of at least 2, DCLLoss has no "
                 f"negatives for a single sample, got shape {tuple(out0.shape)}"
             )
-        if not self.gather_distributed and fused_available(out0, out1):
+        if not distributed and fused_available(out0, out1):
             # The same maths, tiled on the GPU without the (2n x 2n) matrix.
             return dcl_loss(out0, out1, self.temperature, self.weight_fn, fused=True)
         out0 = nn.functional.normalize(out0, dim=1)

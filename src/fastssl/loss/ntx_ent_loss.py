@@ -16,6 +16,7 @@ from fastssl.loss._validation import (
     check_temperature,
 )
 from fastssl.models.modules.memory_bank import MemoryBankModule
+from fastssl.utils.dist import world_size
 
 
 class NTXentLoss(nn.Module):
@@ -98,7 +99,8 @@ class NTXentLoss(nn.Module):
         out1, negatives = self.memory_bank(out1, update=out0.requires_grad)
         if negatives is not None:
             negatives = negatives.to(device=out0.device, dtype=out0.dtype)
-        if not self.gather_distributed and fused_available(out0, out1):
+        gathering = self.gather_distributed and negatives is None and world_size() > 1
+        if not gathering and fused_available(out0, out1):
             # The same maths, tiled on the GPU without the (2n x 2n) matrix.
             return ntxent_loss(out0, out1, self.temperature, negatives, fused=True)
         if negatives is None:

@@ -40,9 +40,10 @@ def _dino_ce_fwd_kernel(
     B, D, NT, NS, inv_tt, inv_ts,
     BLOCK_T: tl.constexpr, BLOCK_S: tl.constexpr, BLOCK_D: tl.constexpr,
 ):
-    b = tl.program_id(0)
-    tv = tl.arange(0, BLOCK_T)
-    sv = tl.arange(0, BLOCK_S)
+    # 64-bit offsets: views x B x D passes 2**31 at 65,536 prototypes and large batches.
+    b = tl.program_id(0).to(tl.int64)
+    tv = tl.arange(0, BLOCK_T).to(tl.int64)
+    sv = tl.arange(0, BLOCK_S).to(tl.int64)
     t_ok = tv < NT
     s_ok = sv < NS
     m_t = tl.full((BLOCK_T,), -1.0e30, tl.float32)
@@ -87,11 +88,12 @@ def _dino_ce_bwd_kernel(
     TEACHER_GRAD: tl.constexpr, STUDENT_GRAD: tl.constexpr,
     BLOCK_T: tl.constexpr, BLOCK_S: tl.constexpr, BLOCK_D: tl.constexpr,
 ):
-    b = tl.program_id(0)
+    # 64-bit offsets: views x B x D passes 2**31 at 65,536 prototypes and large batches.
+    b = tl.program_id(0).to(tl.int64)
     d = tl.program_id(1) * BLOCK_D + tl.arange(0, BLOCK_D)
     d_ok = d < D
-    tv = tl.arange(0, BLOCK_T)
-    sv = tl.arange(0, BLOCK_S)
+    tv = tl.arange(0, BLOCK_T).to(tl.int64)
+    sv = tl.arange(0, BLOCK_S).to(tl.int64)
     t_ok = tv < NT
     s_ok = sv < NS
     t_mask = t_ok[:, None] & d_ok[None, :]
