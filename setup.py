@@ -25,24 +25,35 @@ class CMakeExtension(Extension):
         super().__init__(name, sources=[])
 
 
-def build_cuda() -> bool:
-    """FASTSSL_CUDA=auto builds the CUDA extension when nvcc is found."""
+def cuda_choice() -> str:
     choice = os.environ.get("FASTSSL_CUDA", "auto").lower()
     if choice not in ("auto", "on", "off"):
         raise SystemExit(f"FASTSSL_CUDA must be auto, on or off, got {choice!r}")
-    if choice == "auto":
-        return bool(os.environ.get("CUDACXX") or shutil.which("nvcc"))
-    return choice == "on"
+    return choice
+
+
+def may_build_cuda() -> bool:
+    """Whether to declare fastssl._C_cuda; with auto, CMake still drops it if nvcc does not work."""
+    choice = cuda_choice()
+    return choice == "on" or (choice == "auto" and bool(os.environ.get("CUDACXX") or shutil.which("nvcc")))
 
 
 class CMakeBuild(build_ext):
+    def build_extensions(self) -> None:
+        # Configure once for all extensions (here, where the output folder is final:
+        # editable installs build out of place first); drop the CUDA one when CMake
+        # could not use nvcc (FASTSSL_CUDA=auto), so that the CPU module still installs.
+        out_dir = Path(self.get_ext_fullpath("fastssl._C")).parent.resolve()
+        self._build_dir = Path(self.build_temp).resolve() / "cmake"
+        self._configure(self._build_dir, out_dir)
+        cache = (self._build_dir / "CMakeCache.txt").read_text()
+        if "FASTSSL_CUDA_BUILT:INTERNAL=ON" not in cache:
+            self.extensions = [ext for ext in self.extensions if ext.name != "fastssl._C_cuda"]
+        super().build_extensions()
+
     def build_extension(self, ext: CMakeExtension) -> None:
-        out_dir = Path(self.get_ext_fullpath(ext.name)).parent.resolve()
-        build_dir = Path(self.build_temp).resolve() / "cmake"
-        if not getattr(self, "_configured", False):  # once per build, for all extensions
-            self._configure(build_dir, out_dir)
-            self._configured = True
         target = ext.name.rsplit(".", 1)[-1]
+        build_dir = self._build_dir
         jobs = str(os.cpu_count() or 2)
         subprocess.run(["cmake", "--build", ".", "--target", target, "--parallel", jobs], cwd=build_dir, check=True)
 
@@ -57,7 +68,7 @@ class CMakeBuild(build_ext):
             f"-DPython_EXECUTABLE={sys.executable}",
             f"-Dpybind11_DIR={pybind11.get_cmake_dir()}",
             f"-DCMAKE_BUILD_TYPE={os.environ.get('FASTSSL_BUILD_TYPE', 'Release')}",
-            f"-DFASTSSL_CUDA={'on' if build_cuda() else 'off'}",
+            f"-DFASTSSL_CUDA={cuda_choice()}",
         ]
         if shutil.which("ninja") or _pip_ninja():
             args.append("-GNinja")
@@ -77,6 +88,6 @@ def _pip_ninja() -> bool:
 
 
 extensions = [CMakeExtension("fastssl._C")]
-if build_cuda():
+if may_build_cuda():
     extensions.append(CMakeExtension("fastssl._C_cuda"))
 setup(ext_modules=extensions, cmdclass={"build_ext": CMakeBuild})

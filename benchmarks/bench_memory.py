@@ -68,7 +68,9 @@ print(json.dumps({"peak_pss_mib": max(peak[0], tree_pss_kib(os.getpid())) / 1024
 def measure(loader: str, args: argparse.Namespace) -> float:
     config = {"loader": loader, "data": str(args.data), "transform": args.transform, "workers": args.workers,
               "batch_size": args.batch_size, "batches": args.batches}
-    out = subprocess.run([sys.executable, "-c", CHILD, json.dumps(config)], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", CHILD, json.dumps(config)], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f"measuring {loader} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])["peak_pss_mib"]
 
 

@@ -45,7 +45,8 @@ def test_cuda_extension_reports_its_runtime_when_built():
 
 
 @pytest.mark.cuda
-@pytest.mark.skipif(not _ext.gpu().available, reason="no CUDA GPU")
+@pytest.mark.skipif(not (_ext.gpu().available and _ext.cuda_extension().available),
+                    reason="needs a CUDA GPU and the fastssl._C_cuda extension")
 def test_normalize_on_gpu_matches_torch():
     import torch
 

@@ -6,7 +6,7 @@ import lightly.loss
 import pytest
 import torch
 
-from fastssl.loss.kernels import dino_loss, dino_reference
+from fastssl.loss.kernels import dino_loss
 
 pytest.importorskip("triton")
 
