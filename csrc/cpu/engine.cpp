@@ -109,12 +109,28 @@ int Engine::choose_scale_denom(const std::vector<ViewParams>& params) const {
   return 1;
 }
 
+ConstImage Engine::decode_crops(Scratch& s, int full_width, int full_height, Placement& at) const {
+  const int denom = choose_scale_denom(s.params);
+  // libjpeg's size at 1/denom (jdiv_round_up), without parsing the header again.
+  const int scaled_width = (full_width + denom - 1) / denom;
+  const int scaled_height = (full_height + denom - 1) / denom;
+  at.scale_x = static_cast<double>(scaled_width) / full_width;
+  at.scale_y = static_cast<double>(scaled_height) / full_height;
+  const Region region = crop_union(s.params, at, scaled_width, scaled_height);
+  const DecodedRegion got =
+      decode_jpeg_rgb_region(s.file.data(), s.file.size(), denom, config_.max_pixels, region, s.decoded.pixels);
+  s.decoded.height = got.height;
+  s.decoded.width = got.width;
+  at.origin_x = got.x0;
+  at.origin_y = got.y0;
+  return s.decoded.view();
+}
+
 void Engine::process(const BatchItem& item, uint64_t epoch, const std::vector<void*>& outputs, Scratch& s) {
   const int num_views = static_cast<int>(config_.views.size());
-  ConstImage decoded = item.decoded;
-  int full_height = decoded.height, full_width = decoded.width;
-  int denom = 1;
-  if (decoded.data == nullptr) {
+  const bool from_file = item.decoded.data == nullptr;
+  int full_height = item.decoded.height, full_width = item.decoded.width;
+  if (from_file) {
     read_file(paths_[static_cast<size_t>(item.sample)], s.file);
     if (!looks_like_jpeg(s.file)) throw NotJpeg{};
     const JpegHeader header = read_jpeg_header(s.file.data(), s.file.size(), 1, config_.max_pixels);
@@ -123,24 +139,8 @@ void Engine::process(const BatchItem& item, uint64_t epoch, const std::vector<vo
   }
   s.params.resize(static_cast<size_t>(num_views));
   for (int v = 0; v < num_views; ++v) s.params[static_cast<size_t>(v)] = params(item.sample, epoch, v, full_height, full_width);
-  Placement at;
-  if (decoded.data == nullptr) {
-    denom = choose_scale_denom(s.params);
-    const JpegHeader scaled = read_jpeg_header(s.file.data(), s.file.size(), denom, config_.max_pixels);
-    at.scale_x = static_cast<double>(scaled.scaled_width) / full_width;
-    at.scale_y = static_cast<double>(scaled.scaled_height) / full_height;
-    const Region region = crop_union(s.params, at, scaled.scaled_width, scaled.scaled_height);
-    const DecodedRegion got =
-        decode_jpeg_rgb_region(s.file.data(), s.file.size(), denom, config_.max_pixels, region, s.decoded.pixels);
-    s.decoded.height = got.height;
-    s.decoded.width = got.width;
-    at.origin_x = got.x0;
-    at.origin_y = got.y0;
-    decoded = s.decoded.view();
-  } else {
-    at.scale_x = static_cast<double>(decoded.width) / full_width;
-    at.scale_y = static_cast<double>(decoded.height) / full_height;
-  }
+  Placement at;  // pixels decoded elsewhere are the full image: scale 1, origin 0
+  const ConstImage decoded = from_file ? decode_crops(s, full_width, full_height, at) : item.decoded;
   for (int v = 0; v < num_views; ++v) {
     void* out = static_cast<uint8_t*>(outputs[static_cast<size_t>(v)]) + view_bytes(v) * static_cast<size_t>(item.row);
     render_view(decoded, at, config_.views[static_cast<size_t>(v)], s.params[static_cast<size_t>(v)],

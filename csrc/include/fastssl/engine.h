@@ -62,6 +62,8 @@ class Engine {
   };
 
   void process(const BatchItem& item, uint64_t epoch, const std::vector<void*>& outputs, Scratch& scratch);
+  // Decodes the file in scratch once, at the DCT scale and over the region its crops need.
+  ConstImage decode_crops(Scratch& scratch, int full_width, int full_height, Placement& at) const;
   int choose_scale_denom(const std::vector<ViewParams>& params) const;
   void zero_row(int64_t row, const std::vector<void*>& outputs) const;
   size_t view_bytes(int view) const;
