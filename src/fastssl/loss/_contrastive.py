@@ -157,3 +157,46 @@ def _logits(
                 -float("inf")
             )
     return block
+
+
+def ntxent_batch_loss(
+    out0: Tensor, out1: Tensor, temperature: float, gather_distributed: bool
+) -> Tensor:
+    """NT-Xent with the other samples of the (gathered) batch as negatives.
+
+    For each of the 2n local views: loss_i = logsumexp_{j != i} s_ij - s_i,pos,
+    where j runs over all (gathered) views.
+    """
+    rows, columns, offset = gather_views(out0, out1, gather_distributed)
+    exclusions = view_exclusions(out0.shape[0], offset, positives=False)
+    log_norm = masked_logsumexp(rows, columns, temperature, exclusions)
+    positives = torch.einsum("nc,nc->n", out0, out1) / temperature
+    return (log_norm - positives.repeat(2)).mean()
+
+
+def ntxent_memory_bank_loss(
+    out0: Tensor, out1: Tensor, negatives: Tensor, temperature: float
+) -> Tensor:
+    """NT-Xent of ``out0`` with positive ``out1`` and the (dim, k) bank ``negatives``.
+
+    Equals the cross-entropy of [s_pos, s_neg] with label 0 without building the
+    (n, k + 1) logits: loss_i = logaddexp(s_pos, logsumexp(s_neg)) - s_pos.
+    """
+    positives = torch.einsum("nc,nc->n", out0, out1) / temperature
+    negative_norm = masked_logsumexp(out0, negatives.t(), temperature)
+    return (torch.logaddexp(positives, negative_norm) - positives).mean()
+
+
+def dcl_batch_loss(
+    out0: Tensor, out1: Tensor, temperature: float, weight_fn: Optional[Any], gather_distributed: bool
+) -> Tensor:
+    """DCL of L2-normalized ``out0`` and ``out1``: neither a view itself nor its positive is a negative."""
+    rows, columns, offset = gather_views(out0, out1, gather_distributed)
+    exclusions = view_exclusions(out0.shape[0], offset, positives=True)
+    negative_loss = masked_logsumexp(rows, columns, temperature, exclusions)
+    positives = torch.einsum("nc,nc->n", out0, out1) / temperature
+    if weight_fn:
+        positives = torch.cat([positives * weight_fn(out0, out1), positives * weight_fn(out1, out0)])
+    else:
+        positives = positives.repeat(2)
+    return (negative_loss - positives).mean()

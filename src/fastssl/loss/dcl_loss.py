@@ -8,7 +8,7 @@ from typing import Callable, Optional
 import torch
 from torch import Tensor, nn
 
-from fastssl.loss._contrastive import gather_views, masked_logsumexp, view_exclusions
+from fastssl.loss._contrastive import dcl_batch_loss
 from fastssl.loss.kernels import dcl_loss, fused_available
 from fastssl.loss._validation import (
     check_batch,
@@ -113,22 +113,7 @@ class DCLLoss(nn.Module):
             return dcl_loss(out0, out1, self.temperature, self.weight_fn, fused=True)
         out0 = nn.functional.normalize(out0, dim=1)
         out1 = nn.functional.normalize(out1, dim=1)
-
-        rows, columns, offset = gather_views(out0, out1, self.gather_distributed)
-        # Decoupling: neither the view itself nor its positive is a negative.
-        exclusions = view_exclusions(out0.shape[0], offset, positives=True)
-        negative_loss = masked_logsumexp(rows, columns, self.temperature, exclusions)
-        positives = torch.einsum("nc,nc->n", out0, out1) / self.temperature
-        if self.weight_fn:
-            positives = torch.cat(
-                [
-                    positives * self.weight_fn(out0, out1),
-                    positives * self.weight_fn(out1, out0),
-                ]
-            )
-        else:
-            positives = positives.repeat(2)
-        return (negative_loss - positives).mean()
+        return dcl_batch_loss(out0, out1, self.temperature, self.weight_fn, self.gather_distributed)
 
 
 class DCLWLoss(DCLLoss):

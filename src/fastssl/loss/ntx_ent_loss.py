@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Sequence, Union
 
-import torch
 from torch import Tensor, nn
 
-from fastssl.loss._contrastive import gather_views, masked_logsumexp, view_exclusions
+from fastssl.loss._contrastive import ntxent_batch_loss, ntxent_memory_bank_loss
 from fastssl.loss.kernels import fused_available, ntxent_loss
 from fastssl.loss._validation import (
     check_batch,
@@ -104,33 +103,5 @@ class NTXentLoss(nn.Module):
             # The same maths, tiled on the GPU without the (2n x 2n) matrix.
             return ntxent_loss(out0, out1, self.temperature, negatives, fused=True)
         if negatives is None:
-            return _batch_loss(out0, out1, self.temperature, self.gather_distributed)
-        return _memory_bank_loss(out0, out1, negatives, self.temperature)
-
-
-def _batch_loss(
-    out0: Tensor, out1: Tensor, temperature: float, gather_distributed: bool
-) -> Tensor:
-    """NT-Xent with the other samples of the (gathered) batch as negatives.
-
-    For each of the 2n local views: loss_i = logsumexp_{j != i} s_ij - s_i,pos,
-    where j runs over all (gathered) views.
-    """
-    rows, columns, offset = gather_views(out0, out1, gather_distributed)
-    exclusions = view_exclusions(out0.shape[0], offset, positives=False)
-    log_norm = masked_logsumexp(rows, columns, temperature, exclusions)
-    positives = torch.einsum("nc,nc->n", out0, out1) / temperature
-    return (log_norm - positives.repeat(2)).mean()
-
-
-def _memory_bank_loss(
-    out0: Tensor, out1: Tensor, negatives: Tensor, temperature: float
-) -> Tensor:
-    """NT-Xent of ``out0`` with positive ``out1`` and the (dim, k) bank ``negatives``.
-
-    Equals the cross-entropy of [s_pos, s_neg] with label 0 without building the
-    (n, k + 1) logits: loss_i = logaddexp(s_pos, logsumexp(s_neg)) - s_pos.
-    """
-    positives = torch.einsum("nc,nc->n", out0, out1) / temperature
-    negative_norm = masked_logsumexp(out0, negatives.t(), temperature)
-    return (torch.logaddexp(positives, negative_norm) - positives).mean()
+            return ntxent_batch_loss(out0, out1, self.temperature, self.gather_distributed)
+        return ntxent_memory_bank_loss(out0, out1, negatives, self.temperature)

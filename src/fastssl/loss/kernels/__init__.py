@@ -1,7 +1,7 @@
 """Fused Triton loss kernels with their eager PyTorch references.
 
 Each functional loss runs its Triton kernel on CUDA tensors when Triton is
-installed and its eager reference otherwise (``fused=`` forces either). Triton
+installed and the eager path otherwise (``fused=`` forces either); ``*_reference`` functions are the test oracles. Triton
 is imported only when a fused path runs.
 
 >>> from fastssl.loss.kernels import ntxent_loss

@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from fastssl.loss._contrastive import dcl_batch_loss
 from fastssl.loss.kernels._dispatch import use_fused
 
 WeightFn = Callable[[Tensor, Tensor], Tensor]
@@ -48,7 +49,8 @@ def dcl_loss(
     >>> loss = dcl_loss(torch.randn(256, 128), torch.randn(256, 128), temperature=0.1)
     """
     if not use_fused(fused, out0, out1):
-        return dcl_reference(out0, out1, temperature, weight_fn)
+        # The module's eager path: chunked, O(N * d) memory (dcl_reference is the oracle).
+        return dcl_batch_loss(F.normalize(out0, dim=1), F.normalize(out1, dim=1), temperature, weight_fn, False)
     from fastssl.loss.kernels.gram_lse import gram_lse
 
     n = out0.shape[0]

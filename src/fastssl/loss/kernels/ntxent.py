@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from fastssl.loss._contrastive import ntxent_batch_loss, ntxent_memory_bank_loss
 from fastssl.loss.kernels._dispatch import use_fused
 
 
@@ -50,7 +51,11 @@ def ntxent_loss(
     >>> loss = ntxent_loss(out0, out1, temperature=0.5)
     """
     if not use_fused(fused, out0, out1, *([] if negatives is None else [negatives])):
-        return ntxent_reference(out0, out1, temperature, negatives)
+        # The modules' eager path: chunked, O(N * d) memory (ntxent_reference is the oracle).
+        z0, z1 = F.normalize(out0, dim=1), F.normalize(out1, dim=1)
+        if negatives is None:
+            return ntxent_batch_loss(z0, z1, temperature, gather_distributed=False)
+        return ntxent_memory_bank_loss(z0, z1, negatives.to(device=z0.device, dtype=z0.dtype), temperature)
     from fastssl.loss.kernels.gram_lse import gram_lse
 
     n = out0.shape[0]
