@@ -1,8 +1,9 @@
 """Fused Triton loss kernels with their eager PyTorch references.
 
 Each functional loss runs its Triton kernel on CUDA tensors when Triton is
-installed and the eager path otherwise (``fused=`` forces either); ``*_reference`` functions are the test oracles. Triton
-is imported only when a fused path runs.
+installed and the eager path otherwise (``fused=`` forces either); the
+``*_reference`` functions are the test oracles. Triton is imported only when a
+fused path runs.
 
 >>> from fastssl.loss.kernels import ntxent_loss
 >>> loss = ntxent_loss(torch.randn(256, 128), torch.randn(256, 128))
