@@ -12,4 +12,5 @@ if [ -d "$photos" ]; then
 else
   .venv/bin/python benchmarks/make_dataset.py --out "$data" --n 2000
 fi
-.venv/bin/python benchmarks/bench_loader.py --data "$data" --transforms simclr,dino "$@"
+.venv/bin/python benchmarks/bench_loader.py --data "$data" --transforms simclr,dino --workers 0,1,2 \
+  --images 256 --runs 3 --torch-threads 1 "$@"
