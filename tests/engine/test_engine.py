@@ -75,7 +75,15 @@ FILE_KINDS = {
     "png": ("png", lambda im, path: im.save(path)),
     "png-named-jpg": ("jpg", lambda im, path: im.save(path, format="PNG")),
     "palette-png": ("png", lambda im, path: im.convert("P").save(path)),
+    # Lightly's loader ignores EXIF orientation (no exif_transpose); so must the engine.
+    "exif-rotated": ("jpg", lambda im, path: im.save(path, quality=90, exif=_exif_orientation(6))),
 }
+
+
+def _exif_orientation(value):
+    exif = Image.Exif()
+    exif[0x0112] = value  # Orientation: 6 = rotate 90 degrees clockwise to display
+    return exif
 
 
 def write_files(folder, kind, count=4, size=(97, 71)):
