@@ -31,6 +31,14 @@ def optional_module(name: str) -> Optional[ModuleType]:
         return None
 
 
+def require(name: str, probe: Callable[[], Probe]) -> ModuleType:
+    """The module ``name``, or an ImportError saying why it is unavailable (from ``probe``)."""
+    module = optional_module(name)
+    if module is None or not probe().available:
+        raise ImportError(f"{name} is unavailable: {probe().detail}")
+    return module
+
+
 def _module_probe(name: str) -> Probe:
     module = optional_module(name)
     if module is None:

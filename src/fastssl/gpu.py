@@ -11,7 +11,7 @@ from typing import Sequence
 
 import torch
 
-from fastssl._ext import cuda_extension, optional_module
+from fastssl._ext import cuda_extension, require
 
 
 def normalize_on_gpu(images: torch.Tensor, mean: Sequence[float], std: Sequence[float]) -> torch.Tensor:
@@ -19,8 +19,7 @@ def normalize_on_gpu(images: torch.Tensor, mean: Sequence[float], std: Sequence[
 
     Runs on the current CUDA stream of the images' device.
     """
-    if not cuda_extension().available:
-        raise ImportError(f"fastssl._C_cuda is unavailable: {cuda_extension().detail}")
+    kernels = require("fastssl._C_cuda", cuda_extension)
     if images.device.type != "cuda" or images.dtype != torch.uint8 or images.dim() != 4 or images.shape[-1] != 3:
         raise ValueError(
             f"expected a CUDA uint8 tensor of shape (N, H, W, 3), got {images.dtype} {tuple(images.shape)} "
@@ -33,7 +32,7 @@ def normalize_on_gpu(images: torch.Tensor, mean: Sequence[float], std: Sequence[
     out = torch.empty((n, 3, h, w), dtype=torch.float32, device=images.device)
     with torch.cuda.device(images.device):
         stream = torch.cuda.current_stream().cuda_stream
-        optional_module("fastssl._C_cuda").normalize_hwc_u8_to_chw_f32(
+        kernels.normalize_hwc_u8_to_chw_f32(
             images.data_ptr(), out.data_ptr(), n, h, w, tuple(mean), tuple(std), stream
         )
     return out

@@ -12,7 +12,7 @@ from typing import Union
 
 import numpy as np
 
-from fastssl._ext import optional_module
+from fastssl._ext import cpp_extension, require
 from fastssl.errors import ImageDecodeError
 
 # Pillow raises DecompressionBombError above twice its MAX_IMAGE_PIXELS default;
@@ -34,10 +34,7 @@ class JpegHeader:
 
 
 def _engine():
-    module = optional_module("fastssl._C")
-    if module is None:
-        raise ImportError("fastssl._C is not built; reinstall fastssl (pip install -e .) to build it")
-    return module
+    return require("fastssl._C", cpp_extension)
 
 
 def _read(source: Source):

@@ -10,6 +10,7 @@ import torch
 from fastssl import loss as fastssl_loss
 from fastssl._ext import triton
 from fastssl.loss import barlow_twins_loss, dcl_loss, dino_loss, ntx_ent_loss, swav_loss, vicreg_loss
+from fastssl.loss.kernels import _dispatch
 
 pytestmark = pytest.mark.skipif(not triton().available, reason="Triton is not installed")
 
@@ -24,7 +25,9 @@ def _values_and_grads(module, *inputs):
 @pytest.fixture
 def force_fused(monkeypatch):
     def force(module):
-        monkeypatch.setattr(module, "fused_available", lambda *tensors: True)
+        # Modules that choose themselves, and the entry points' own choice (fused=None).
+        monkeypatch.setattr(module, "fused_available", lambda *tensors: True, raising=False)
+        monkeypatch.setattr(_dispatch, "fused_available", lambda *tensors: True)
 
     return force
 

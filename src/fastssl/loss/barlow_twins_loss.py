@@ -12,8 +12,8 @@ from fastssl.loss._validation import (
     check_distributed_available,
     check_same_shape,
 )
-from fastssl.loss.kernels import barlow_twins_loss, fused_available
-from fastssl.loss.kernels.barlow_twins import standardize
+from fastssl.loss.kernels import barlow_twins_loss
+from fastssl.loss.kernels.barlow_twins import loss_from_correlation, standardize
 from fastssl.utils.dist import world_size
 
 
@@ -58,18 +58,11 @@ class BarlowTwinsLoss(torch.nn.Module):
         check_batch("z_b", z_b, min_batch=2)
         check_same_shape("z_a", z_a, "z_b", z_b)
 
-        gather = self.gather_distributed and world_size() > 1
-        if not gather and fused_available(z_a, z_b):
-            # The same maths, tiled on the GPU without the (dim x dim) matrix.
-            return barlow_twins_loss(z_a, z_b, self.lambda_param, fused=True)
+        if not (self.gather_distributed and world_size() > 1):
+            # Fused and tiled on the GPU (no (dim x dim) matrix), eager elsewhere.
+            return barlow_twins_loss(z_a, z_b, self.lambda_param)
         c = standardize(z_a).T @ standardize(z_b)
         c.div_(z_a.shape[0])
-        if gather:
-            # The autograd-aware all_reduce scales gradients like a single process.
-            c = dist_nn.all_reduce(c / dist.get_world_size())
-
-        diagonal = torch.diagonal(c)
-        invariance_loss = (diagonal - 1).pow(2).sum()
-        off_diagonal = c.pow(2)
-        off_diagonal.diagonal().zero_()
-        return invariance_loss + self.lambda_param * off_diagonal.sum()
+        # The autograd-aware all_reduce scales gradients like a single process.
+        c = dist_nn.all_reduce(c / dist.get_world_size())
+        return loss_from_correlation(c, self.lambda_param)

@@ -15,7 +15,7 @@ from fastssl.loss._validation import (
     check_distributed_available,
     check_views,
 )
-from fastssl.loss.kernels import fused_available, sinkhorn_knopp
+from fastssl.loss.kernels import sinkhorn_knopp
 from fastssl.utils.dist import world_size
 
 
@@ -177,17 +177,10 @@ class SwaVLoss(nn.Module):
         outputs = crop.detach()
         if queue is not None:
             outputs = torch.cat((outputs, queue.detach()))
-        gather = self.sinkhorn_gather_distributed and world_size() > 1
-        if not gather and fused_available(outputs):
-            # Two passes over the scores per iteration instead of about nine.
-            q = sinkhorn_knopp(outputs, self.sinkhorn_iterations, self.sinkhorn_epsilon, fused=True)
-            return q[: crop.shape[0]]
-        q = sinkhorn(
-            outputs,
-            iterations=self.sinkhorn_iterations,
-            epsilon=self.sinkhorn_epsilon,
-            gather_distributed=self.sinkhorn_gather_distributed,
-        )
+        if self.sinkhorn_gather_distributed and world_size() > 1:
+            q = sinkhorn(outputs, self.sinkhorn_iterations, self.sinkhorn_epsilon, gather_distributed=True)
+        else:  # fused on the GPU (two passes over the scores per iteration), eager elsewhere
+            q = sinkhorn_knopp(outputs, self.sinkhorn_iterations, self.sinkhorn_epsilon)
         return q[: crop.shape[0]]
 
 

@@ -11,7 +11,7 @@ from fastssl.loss._validation import (
     check_float,
     check_same_shape,
 )
-from fastssl.loss.kernels import fused_available, vicreg_covariance_loss
+from fastssl.loss.kernels import vicreg_covariance_loss
 from fastssl.utils.dist import gather, world_size
 
 
@@ -81,23 +81,14 @@ class VICRegLoss(torch.nn.Module):
         var_loss = 0.5 * (
             variance_loss(x=z_a, eps=self.eps) + variance_loss(x=z_b, eps=self.eps)
         )
-        cov_loss = _covariance(z_a) + _covariance(z_b)
+        # Fused and tiled on the GPU (no (dim x dim) matrix), eager elsewhere; after
+        # gathering, z_a and z_b hold every process's batch either way.
+        cov_loss = vicreg_covariance_loss(z_a) + vicreg_covariance_loss(z_b)
         return (
             self.lambda_param * inv_loss
             + self.mu_param * var_loss
             + self.nu_param * cov_loss
         )
-
-
-def _covariance(x: Tensor) -> Tensor:
-    """The covariance term, tiled on the GPU without the (dim x dim) matrix where the kernel runs.
-
-    After gathering, ``x`` holds the batches of all processes either way, so the
-    fused kernel computes the same term as the eager code.
-    """
-    if fused_available(x):
-        return vicreg_covariance_loss(x, fused=True)
-    return covariance_loss(x=x)
 
 
 def invariance_loss(x: Tensor, y: Tensor) -> Tensor:

@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Optional, Sequence
 import numpy as np
 import torch
 
-from fastssl._ext import cpp_extension, optional_module, pillow_resize_pass_order
+from fastssl._ext import cpp_extension, pillow_resize_pass_order, require
 from fastssl.data._image_loaders import pil_loader
 from fastssl.errors import ImageDecodeError
 from fastssl.jpeg import DEFAULT_MAX_PIXELS
@@ -117,9 +117,7 @@ class CppRenderer:
                  pin_memory: bool = False, dct_scaling: bool = True):
         if on_error not in ON_ERROR:
             raise ValueError(f"on_error must be one of {ON_ERROR}, got {on_error!r}")
-        if not cpp_extension().available:
-            raise ImportError(f"the cpp backend needs fastssl._C: {cpp_extension().detail}")
-        engine_module = optional_module("fastssl._C")
+        engine_module = require("fastssl._C", cpp_extension)
         views = engine_views(spec)
         self.paths = list(paths)
         self.root = root

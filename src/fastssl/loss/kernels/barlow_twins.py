@@ -48,7 +48,11 @@ def barlow_twins_loss(z_a: Tensor, z_b: Tensor, lambda_param: float = 5e-3, fuse
 
 def barlow_twins_reference(z_a: Tensor, z_b: Tensor, lambda_param: float = 5e-3) -> Tensor:
     """The eager computation, as in Lightly's ``BarlowTwinsLoss.forward``: the CPU path and the test oracle."""
-    c = standardize(z_a).T @ standardize(z_b) / z_a.shape[0]
+    return loss_from_correlation(standardize(z_a).T @ standardize(z_b) / z_a.shape[0], lambda_param)
+
+
+def loss_from_correlation(c: Tensor, lambda_param: float) -> Tensor:
+    """sum_i (1 - c_ii)^2 + lambda * sum_{i != j} c_ij^2 of the (D, D) cross-correlation ``c``."""
     invariance = (c.diagonal() - 1).pow(2).sum()
     off_diagonal = c.pow(2)
     off_diagonal.diagonal().zero_()
