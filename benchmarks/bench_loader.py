@@ -59,11 +59,8 @@ def dataloader_provider(package: str) -> Factory:
     """
 
     def make(case: Case) -> Provider:
-        class_name, size_arg = PRESETS[case.preset]
-        transforms = importlib.import_module(f"{package}.transforms")
-        transform = getattr(transforms, class_name)(**{size_arg: case.input_size})
         data = importlib.import_module(f"{package}.data")
-        dataset = data.LightlyDataset(input_dir=str(case.data), transform=transform)
+        dataset = data.LightlyDataset(input_dir=str(case.data), transform=_transform(package, case))
         loader = DataLoader(
             _spread_subset(dataset, case.images),
             batch_size=case.batch_size,
@@ -73,6 +70,12 @@ def dataloader_provider(package: str) -> Factory:
         return lambda: _count_images(loader)
 
     return make
+
+
+def _transform(package: str, case: Case):
+    """The case's preset from ``package`` ("fastssl" or "lightly": same names and arguments)."""
+    class_name, size_arg = PRESETS[case.preset]
+    return getattr(importlib.import_module(f"{package}.transforms"), class_name)(**{size_arg: case.input_size})
 
 
 def _subset_dataset(case: Case, transform=None) -> Subset:
@@ -86,9 +89,7 @@ def engine_provider(case: Case) -> Provider:
     """fastssl.data.FastLoader on the C++ engine, with max(1, workers) threads."""
     from fastssl.data import FastLoader
 
-    class_name, size_arg = PRESETS[case.preset]
-    transform = getattr(importlib.import_module("fastssl.transforms"), class_name)(**{size_arg: case.input_size})
-    dataset = _subset_dataset(case, transform)
+    dataset = _subset_dataset(case, _transform("fastssl", case))
     loader = FastLoader(dataset, batch_size=case.batch_size, num_threads=max(1, case.workers), backend="cpp")
     return lambda: _count_images(loader)
 
@@ -100,10 +101,14 @@ def decode_only_provider(case: Case) -> Provider:
     from fastssl.jpeg import decode_jpeg
 
     subset = _subset_dataset(case)
-    samples = subset.dataset.dataset.samples
-    paths = [samples[i][0] for i in subset.indices if samples[i][0].lower().endswith((".jpg", ".jpeg"))]
-    pool = ThreadPoolExecutor(max(1, case.workers))
-    return lambda: sum(1 for _ in pool.map(decode_jpeg, paths))
+    names = subset.dataset.get_filenames()
+    paths = [str(case.data / names[i]) for i in subset.indices if names[i].lower().endswith((".jpg", ".jpeg"))]
+
+    def decode_all() -> int:
+        with ThreadPoolExecutor(max(1, case.workers)) as pool:
+            return sum(1 for _ in pool.map(decode_jpeg, paths))
+
+    return decode_all
 
 
 # Loader name -> (is it available here?, provider factory). Later: dali, cuda.

@@ -508,9 +508,9 @@ def _dino_blocks(
     ]
 
 
-def _unit_weight_norm_linear(in_features: int, out_features: int) -> WeightNormLinear:
-    """A bias-free WeightNormLinear with all magnitudes ``weight_g`` set to 1."""
-    layer = WeightNormLinear(in_features, out_features, bias=False)
+def _unit_weight_norm_linear(in_features: int, out_features: int, bias: bool = False) -> WeightNormLinear:
+    """A WeightNormLinear (bias-free by default) with all magnitudes ``weight_g`` set to 1."""
+    layer = WeightNormLinear(in_features, out_features, bias=bias)
     with torch.no_grad():
         layer.weight_g.fill_(1)
     return layer
@@ -814,9 +814,7 @@ class CAPIProjectionHead(nn.Module):
         _check_positive(input_dim=input_dim, num_clusters=num_clusters)
         self.layer: nn.Module
         if weight_norm:
-            self.layer = WeightNormLinear(input_dim, num_clusters, bias=bias)
-            with torch.no_grad():
-                self.layer.weight_g.fill_(1)
+            self.layer = _unit_weight_norm_linear(input_dim, num_clusters, bias)
             self.layer.weight_g.requires_grad = False
         else:
             self.layer = nn.Linear(input_dim, num_clusters, bias=bias)
