@@ -131,6 +131,12 @@ def triton() -> Probe:
     return _module_probe("triton")
 
 
+@functools.lru_cache(maxsize=None)
+def timm() -> Probe:
+    """timm (more backbones for ``fastssl train``)."""
+    return _module_probe("timm")
+
+
 def _distribution_version(name: str) -> Optional[str]:
     try:
         return importlib.metadata.version(name)
@@ -147,6 +153,7 @@ PROBES: Dict[str, Callable[[], Probe]] = {
     "PyAV": pyav,
     "Pillow": pillow,
     "Triton": triton,
+    "timm": timm,
 }
 
 

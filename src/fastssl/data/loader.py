@@ -10,7 +10,9 @@ reference path, a torch DataLoader, after one warning that says why.
 Randomness is counter-based: the augmentation of view v of sample i in epoch e
 depends only on (seed, e, i, v). Each new iteration starts the next epoch;
 ``set_epoch(e)`` picks the epoch of the next iteration (as with a
-DistributedSampler).
+DistributedSampler). ``state_dict()`` / ``load_state_dict()`` record and restore
+the position inside an epoch, so that a resumed training run continues with the
+batch it would have loaded next.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from fastssl.transforms.spec import MultiViewSpec, ViewSpec
 
 BACKENDS = ("auto", "cpp", "python")
 _END = object()
+_ALL_SKIPPED = object()  # a batch whose every file was skipped: counted, not yielded
 
 
 class FastLoader:
@@ -95,6 +98,8 @@ class FastLoader:
         self.collate_fn = collate_fn
         self.rank, self.world_size = resolve_rank(rank, world_size)
         self._next_epoch = 0
+        self._start_batch = 0  # of the next iteration (load_state_dict resumes mid-epoch)
+        self._position = {"epoch": 0, "batch": 0}
         spec = self._spec()
         reason = self._engine_unavailable(spec)
         if backend == "cpp" and reason:
@@ -147,6 +152,19 @@ class FastLoader:
         if not isinstance(epoch, int) or epoch < 0:
             raise ValueError(f"epoch must be a non-negative int, got {epoch!r}")
         self._next_epoch = epoch
+        self._start_batch = 0
+
+    def state_dict(self) -> dict:
+        """Where loading stands: the epoch and how many of its batches were handed out."""
+        return dict(self._position)
+
+    def load_state_dict(self, state: dict) -> None:
+        """Makes the next iteration continue from ``state`` (from :meth:`state_dict`)."""
+        epoch, batch = state.get("epoch"), state.get("batch")
+        if not isinstance(batch, int) or batch < 0:
+            raise ValueError(f"state['batch'] must be a non-negative int, got {batch!r}")
+        self.set_epoch(epoch)
+        self._start_batch = batch
 
     def _epoch_batches(self, epoch: int) -> List[np.ndarray]:
         indices = shard_indices(len(self.dataset), shuffle=self.shuffle, seed=self.seed, epoch=epoch,
@@ -158,12 +176,24 @@ class FastLoader:
         return len(batches(shard, self.batch_size, self.drop_last, len(self.dataset), self.world_size))
 
     def __iter__(self) -> Iterator[Any]:
-        epoch = self._next_epoch
-        self._next_epoch += 1
+        epoch, start = self._next_epoch, self._start_batch
+        self._next_epoch, self._start_batch = epoch + 1, 0
         epoch_batches = self._epoch_batches(epoch)
-        if self.backend == "python":
-            return self._iter_reference(epoch_batches)
-        return self._iter_engine(epoch_batches, epoch)
+        batches_iter = (self._iter_reference(epoch_batches[start:]) if self.backend == "python"
+                        else self._iter_engine(epoch_batches[start:], epoch))
+        return self._track(batches_iter, epoch, start, len(epoch_batches))
+
+    def _track(self, batches_iter: Iterator[Any], epoch: int, start: int, total: int) -> Iterator[Any]:
+        """Yields the batches, recording the position before each one is handed out."""
+        self._position = {"epoch": epoch, "batch": start}
+        try:
+            for position, batch in enumerate(batches_iter, start + 1):
+                self._position = {"epoch": epoch, "batch": position}
+                if batch is not _ALL_SKIPPED:
+                    yield batch
+        finally:
+            batches_iter.close()  # type: ignore[attr-defined]  # stops the engine's thread now
+        self._position = {"epoch": epoch + 1, "batch": 0}
 
     # -- the engine --------------------------------------------------------------------
 
@@ -222,7 +252,8 @@ class FastLoader:
                     raise item
                 views, targets, filenames = item
                 if not filenames:
-                    continue  # every sample of this batch was skipped
+                    yield _ALL_SKIPPED
+                    continue
                 yield self._structure(self._to_device(views), targets, filenames)
         finally:
             stop.set()
@@ -263,7 +294,8 @@ class FastLoader:
                 for message in skipped:
                     warnings.warn(f"skipping {message}", RuntimeWarning, stacklevel=2)
                 if batch is None:
-                    continue  # every sample of this batch was skipped
+                    yield _ALL_SKIPPED
+                    continue
             if self.device is not None:
                 batch = _move(batch, self.device)
             yield batch

@@ -1,0 +1,95 @@
+"""Backbones by name: torchvision ResNets and ViTs, timm models, or a user module.
+
+A backbone maps a batch of images (B, 3, H, W) to features (B, D). Its state_dict
+keeps the library's own key names (the torchvision classifier is replaced by an
+Identity), so an exported backbone loads back into the library's model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Dict
+
+import torch
+import torchvision
+from torch import nn
+
+from fastssl import _ext
+
+TIMM_PREFIX = "timm/"
+
+
+@dataclass
+class Backbone:
+    """A feature extractor and the size of its features."""
+
+    module: nn.Module
+    feature_dim: int
+
+
+def _resnet(factory: Callable[..., nn.Module]) -> Callable[[int], Backbone]:
+    def build(input_size: int) -> Backbone:
+        model = factory(weights=None)
+        dim = model.fc.in_features
+        model.fc = nn.Identity()
+        return Backbone(model, dim)
+    return build
+
+
+def _vit(patch_size: int, num_layers: int, num_heads: int, hidden_dim: int, mlp_dim: int) -> Callable[[int], Backbone]:
+    def build(input_size: int) -> Backbone:
+        if input_size % patch_size:
+            raise ValueError(f"a ViT with {patch_size}-pixel patches needs an input size divisible by "
+                             f"{patch_size}, got {input_size}")
+        model = torchvision.models.VisionTransformer(
+            image_size=input_size, patch_size=patch_size, num_layers=num_layers, num_heads=num_heads,
+            hidden_dim=hidden_dim, mlp_dim=mlp_dim)
+        model.heads = nn.Identity()
+        return Backbone(model, hidden_dim)
+    return build
+
+
+# Name -> builder taking the training input size (a ViT's position embeddings depend on it).
+BACKBONES: Dict[str, Callable[[int], Backbone]] = {
+    "resnet18": _resnet(torchvision.models.resnet18),
+    "resnet34": _resnet(torchvision.models.resnet34),
+    "resnet50": _resnet(torchvision.models.resnet50),
+    "vit_tiny_16": _vit(16, num_layers=12, num_heads=3, hidden_dim=192, mlp_dim=768),
+    "vit_small_16": _vit(16, num_layers=12, num_heads=6, hidden_dim=384, mlp_dim=1536),
+    "vit_b_16": _vit(16, num_layers=12, num_heads=12, hidden_dim=768, mlp_dim=3072),
+}
+
+
+def backbone_names() -> str:
+    return ", ".join(list(BACKBONES) + [f"{TIMM_PREFIX}<name> (with timm installed)"])
+
+
+def build_backbone(name: str, input_size: int) -> Backbone:
+    """The backbone called ``name`` for images of ``input_size`` pixels.
+
+    Raises:
+        ValueError: If the name is unknown, or names a timm model without timm installed.
+
+    Example:
+        >>> build_backbone("resnet18", 224).feature_dim
+        512
+    """
+    if name.startswith(TIMM_PREFIX):
+        if not _ext.timm().available:
+            raise ValueError(f"backbone {name!r} needs timm: pip install timm")
+        timm = _ext.require("timm", _ext.timm)
+        model = timm.create_model(name[len(TIMM_PREFIX):], pretrained=False, num_classes=0)
+        return Backbone(model, int(model.num_features))
+    if name not in BACKBONES:
+        raise ValueError(f"unknown backbone {name!r}; choose one of: {backbone_names()}")
+    return BACKBONES[name](input_size)
+
+
+def wrap_backbone(module: nn.Module, input_size: int) -> Backbone:
+    """A user module as a Backbone; its feature size is read from one forward pass."""
+    was_training = module.training
+    module.eval()
+    with torch.no_grad():
+        features = module(torch.zeros(2, 3, input_size, input_size))
+    module.train(was_training)
+    return Backbone(module, int(features.flatten(1).shape[1]))

@@ -1,0 +1,235 @@
+"""The training loop: FastLoader -> method -> loss -> optimizer, with checkpoints and logs.
+
+One optimizer step takes ``accumulate`` batches. Checkpoints are written at the
+end of every epoch and every ``checkpoint_every`` steps; ``resume=True``
+continues from the last one exactly as if the run had not stopped: the loader
+resumes at the next batch of the epoch (its augmentations are counter-based),
+and every generator, buffer and optimizer state is restored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Union
+
+import torch
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+
+from fastssl.data import FastLoader, LightlyDataset
+from fastssl.train.backbones import Backbone, build_backbone, wrap_backbone
+from fastssl.train.checkpoint import CHECKPOINT_NAME, load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from fastssl.train.config import TrainConfig
+from fastssl.train.distributed import Process, process_group
+from fastssl.train.methods import SSLMethod, build_method
+from fastssl.train.optim import build_optimizer, resolve_recipe
+from fastssl.train.progress import EpochMeter, ProgressBar, epoch_row, write_log
+
+_AUTOCAST_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+@dataclass
+class TrainState:
+    """Where a run stands after an optimizer step (what ``on_step_end`` receives)."""
+
+    epoch: int
+    step: int
+    total_steps: int
+    loss: float
+
+
+@dataclass
+class TrainResult:
+    """The trained method (backbone, heads, loss), the per-epoch log and the checkpoint file."""
+
+    method: SSLMethod
+    history: List[Dict[str, Any]]
+    checkpoint: Path
+
+
+def train(config: Optional[TrainConfig] = None, *, backbone: Optional[nn.Module] = None, resume: bool = False,
+          on_step_end: Optional[Callable[[TrainState], None]] = None, **settings: Any) -> TrainResult:
+    """Trains a self-supervised method on a folder of images.
+
+    Args:
+        config: The run's settings; or pass them as keyword arguments (``settings``).
+        backbone: A user backbone module (images -> features) instead of ``config.backbone``.
+        resume: Continue from the checkpoint in ``config.out`` (a fresh run if there is none).
+        on_step_end: Called after every optimizer step (monitoring, custom stopping).
+
+    Returns:
+        The trained method, the per-epoch log and the checkpoint path.
+
+    Example:
+        >>> result = train(method="simclr", data="images/", backbone="resnet18", epochs=10,
+        ...                batch_size=128, input_size=96, out="runs/simclr")
+        >>> torch.save(result.method.backbone.state_dict(), "backbone.pt")
+    """
+    if config is None:
+        config = TrainConfig(**settings)
+    elif settings:
+        raise ValueError("pass either a TrainConfig or keyword settings, not both")
+    with process_group(config.device) as process:
+        return _Run(config, process, backbone).fit(resume, on_step_end)
+
+
+class _Run:
+    """One training run on one process; holds the model, loader, optimizer and counters."""
+
+    def __init__(self, config: TrainConfig, process: Process, user_backbone: Optional[nn.Module]):
+        if config.precision == "fp16" and process.device.type != "cuda":
+            raise ValueError("precision 'fp16' needs a CUDA device; use 'bf16' on the CPU")
+        self.config, self.process = config, process
+        self.out = Path(config.out)
+        self.checkpoint_path = self.out / CHECKPOINT_NAME
+        torch.manual_seed(config.seed)  # the same initial weights on every rank
+        self.method = self._build_method(user_backbone)
+        self.loader = self._build_loader()
+        self.steps_per_epoch = math.ceil(len(self.loader) / config.accumulate)
+        self.total_steps = self.steps_per_epoch * config.epochs
+        recipe = resolve_recipe(self.method, config)
+        self.optimizer, self.schedule = build_optimizer(self.method, recipe, config, process.world_size,
+                                                        self.steps_per_epoch)
+        self.scaler = torch.amp.GradScaler(process.device.type, enabled=config.precision == "fp16")
+        self.model = self._parallel(self.method)
+        self.epoch, self.step = 0, 0
+        self.start_batch = 0  # of the current epoch: non-zero when resuming mid-epoch
+        self.meter = EpochMeter()
+        self.history: List[Dict[str, Any]] = []
+
+    # -- building --------------------------------------------------------------------
+
+    def _build_method(self, user_backbone: Optional[nn.Module]) -> SSLMethod:
+        config = self.config
+        backbone: Backbone = (wrap_backbone(user_backbone, config.input_size) if user_backbone is not None
+                              else build_backbone(config.backbone, config.input_size))
+        method = build_method(config.method, backbone, gather_distributed=self.process.world_size > 1,
+                              **config.method_kwargs)
+        if self.process.world_size > 1 and self.process.device.type == "cuda" and method.uses_sync_batchnorm:
+            # SyncBatchNorm runs on GPUs only: CPU (gloo) ranks keep per-rank statistics.
+            method = nn.SyncBatchNorm.convert_sync_batchnorm(method)
+        method = method.to(self.process.device)
+        if config.channels_last:
+            method = method.to(memory_format=torch.channels_last)
+        if config.compile:
+            method.backbone.compile()  # in place: state_dict keys stay those of the backbone
+        return method
+
+    def _build_loader(self) -> FastLoader:
+        config, process = self.config, self.process
+        dataset = LightlyDataset(config.data, transform=self.method.transform(config.input_size))
+        loader = FastLoader(dataset, batch_size=config.batch_size, shuffle=True, drop_last=True,
+                            num_threads=config.num_threads, backend=config.backend,
+                            device=process.device if process.device.type == "cuda" else None, seed=config.seed,
+                            on_error=config.on_error, rank=process.rank, world_size=process.world_size)
+        if len(loader) == 0:
+            raise ValueError(f"'{config.data}' has {len(dataset)} images: fewer than one batch of "
+                             f"{config.batch_size} per process ({process.world_size} processes)")
+        return loader
+
+    def _parallel(self, method: SSLMethod) -> nn.Module:
+        if self.process.world_size == 1:
+            return method
+        device_ids = [self.process.device.index] if self.process.device.type == "cuda" else None
+        # Buffers stay per rank: memory banks hold each rank's own keys.
+        return DistributedDataParallel(method, device_ids=device_ids, broadcast_buffers=False)
+
+    # -- checkpoints -----------------------------------------------------------------
+
+    def _save(self) -> None:
+        if not self.process.is_main:
+            return
+        save_checkpoint(self.checkpoint_path, {
+            "config": self.config.to_dict(), "method": self.method.state_dict(),
+            "optimizer": self.optimizer.state_dict(), "scaler": self.scaler.state_dict(),
+            "epoch": self.epoch, "step": self.step, "loader": self.loader.state_dict(),
+            "rng": rng_state(), "history": self.history, "meter": self.meter.state(),
+        })
+
+    def _restore(self) -> None:
+        state = load_checkpoint(self.checkpoint_path)
+        if state["config"]["method"] != self.config.method:
+            raise ValueError(f"'{self.checkpoint_path}' is a {state['config']['method']} run, "
+                             f"not {self.config.method}")
+        self.method.load_state_dict(state["method"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scaler.load_state_dict(state["scaler"])
+        self.epoch, self.step = state["epoch"], state["step"]
+        self.history = list(state["history"])
+        self.meter = EpochMeter.from_state(state["meter"])
+        loader_state = state["loader"]
+        self.start_batch = loader_state["batch"] if loader_state["epoch"] == self.epoch else 0
+        set_rng_state(state["rng"])
+
+    # -- the loop --------------------------------------------------------------------
+
+    def fit(self, resume: bool, on_step_end: Optional[Callable[[TrainState], None]]) -> TrainResult:
+        if resume and self.checkpoint_path.is_file():
+            self._restore()
+        self.method.train()
+        while self.epoch < self.config.epochs:
+            self._train_epoch(on_step_end)
+            self.history.append(epoch_row(self.epoch, self.step, self.schedule.lr_at(max(self.step - 1, 0)),
+                                          self.meter))
+            self.epoch += 1
+            self.meter = EpochMeter()
+            self._save()
+            if self.process.is_main:
+                write_log(self.out, self.history)
+        return TrainResult(self.method, self.history, self.checkpoint_path)
+
+    def _train_epoch(self, on_step_end: Optional[Callable[[TrainState], None]]) -> None:
+        start, self.start_batch = self.start_batch, 0
+        self.loader.load_state_dict({"epoch": self.epoch, "batch": start})
+        batches = len(self.loader)
+        bar = ProgressBar(self.epoch, self.config.epochs, batches, start,
+                          self.config.progress and self.process.is_main)
+        group_start, group_size = start, 0
+        waited_since = time.perf_counter()
+        for index, batch in enumerate(self.loader, start):
+            got_batch = time.perf_counter()
+            if index == group_start:
+                group_size = min(self.config.accumulate, batches - group_start)
+            closes_group = index + 1 == group_start + group_size
+            loss = self._forward_backward(batch[0], group_size, sync=closes_group)
+            if closes_group:
+                self._optimizer_step()
+                group_start = index + 1
+            images = batch[0][0].shape[0] * self.process.world_size
+            self.meter.add(loss, images, got_batch - waited_since, time.perf_counter() - waited_since)
+            bar.update(self.meter)
+            if closes_group:
+                if self.config.checkpoint_every and self.step % self.config.checkpoint_every == 0:
+                    self._save()
+                if on_step_end is not None:
+                    on_step_end(TrainState(self.epoch, self.step, self.total_steps, float(loss)))
+            waited_since = time.perf_counter()
+        bar.close()
+
+    def _forward_backward(self, views: List[torch.Tensor], group_size: int, sync: bool) -> torch.Tensor:
+        device = self.process.device
+        views = [view.to(device, non_blocking=True) for view in views]
+        if self.config.channels_last:
+            views = [view.contiguous(memory_format=torch.channels_last) for view in views]
+        # Gradients are all-reduced once per optimizer step, on its last batch.
+        no_sync = self.model.no_sync() if isinstance(self.model, DistributedDataParallel) and not sync \
+            else contextlib.nullcontext()
+        with no_sync:
+            with torch.autocast(device.type, dtype=_AUTOCAST_DTYPES.get(self.config.precision),
+                                enabled=self.config.precision != "32"):
+                loss = self.model(views, self.epoch)
+            self.scaler.scale(loss / group_size).backward()
+        return loss.detach()
+
+    def _optimizer_step(self) -> None:
+        self.method.on_after_backward(self.epoch)
+        self.schedule.apply(self.optimizer, self.step)
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        self.optimizer.zero_grad(set_to_none=True)
+        self.method.on_after_step(self.step, self.total_steps)
+        self.step += 1
