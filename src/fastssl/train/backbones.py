@@ -13,6 +13,7 @@ from typing import Callable, Dict
 import torch
 import torchvision
 from torch import nn
+from torch.nn import functional as F
 
 from fastssl import _ext
 
@@ -36,15 +37,46 @@ def _resnet(factory: Callable[..., nn.Module]) -> Callable[[int], Backbone]:
     return build
 
 
+class MultiCropViT(torchvision.models.VisionTransformer):
+    """torchvision's ViT, also for images of other sizes than ``image_size`` (multi-crop).
+
+    Position embeddings are interpolated bicubically to the patch grid of the
+    input, as DINO does for its small crops. The state_dict keys are
+    torchvision's, without the classifier (``heads``).
+    """
+
+    def __init__(self, **kwargs: int):
+        super().__init__(**kwargs)
+        self.heads = nn.Identity()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, _, height, width = x.shape
+        if height % self.patch_size or width % self.patch_size:
+            raise ValueError(f"ViT input of {height}x{width} pixels is not a multiple of its "
+                             f"{self.patch_size}-pixel patches")
+        tokens = self.conv_proj(x).flatten(2).transpose(1, 2)
+        tokens = torch.cat([self.class_token.expand(n, -1, -1), tokens], dim=1)
+        tokens = tokens + self._position_embedding(height // self.patch_size, width // self.patch_size)
+        encoder = self.encoder
+        return encoder.ln(encoder.layers(encoder.dropout(tokens)))[:, 0]
+
+    def _position_embedding(self, rows: int, cols: int) -> torch.Tensor:
+        embedding = self.encoder.pos_embedding
+        side = self.image_size // self.patch_size
+        if (rows, cols) == (side, side):
+            return embedding
+        grid = embedding[:, 1:].reshape(1, side, side, -1).permute(0, 3, 1, 2)
+        grid = F.interpolate(grid, size=(rows, cols), mode="bicubic", align_corners=False)
+        return torch.cat([embedding[:, :1], grid.permute(0, 2, 3, 1).reshape(1, rows * cols, -1)], dim=1)
+
+
 def _vit(patch_size: int, num_layers: int, num_heads: int, hidden_dim: int, mlp_dim: int) -> Callable[[int], Backbone]:
     def build(input_size: int) -> Backbone:
         if input_size % patch_size:
             raise ValueError(f"a ViT with {patch_size}-pixel patches needs an input size divisible by "
                              f"{patch_size}, got {input_size}")
-        model = torchvision.models.VisionTransformer(
-            image_size=input_size, patch_size=patch_size, num_layers=num_layers, num_heads=num_heads,
-            hidden_dim=hidden_dim, mlp_dim=mlp_dim)
-        model.heads = nn.Identity()
+        model = MultiCropViT(image_size=input_size, patch_size=patch_size, num_layers=num_layers,
+                             num_heads=num_heads, hidden_dim=hidden_dim, mlp_dim=mlp_dim)
         return Backbone(model, hidden_dim)
     return build
 

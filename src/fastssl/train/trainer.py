@@ -51,13 +51,16 @@ class TrainResult:
     checkpoint: Path
 
 
-def train(config: Optional[TrainConfig] = None, *, backbone: Optional[nn.Module] = None, resume: bool = False,
-          on_step_end: Optional[Callable[[TrainState], None]] = None, **settings: Any) -> TrainResult:
+def train(config: Optional[TrainConfig] = None, *, backbone: Union[str, nn.Module, None] = None,
+          transform: Any = None, resume: bool = False, on_step_end: Optional[Callable[[TrainState], None]] = None,
+          **settings: Any) -> TrainResult:
     """Trains a self-supervised method on a folder of images.
 
     Args:
         config: The run's settings; or pass them as keyword arguments (``settings``).
-        backbone: A user backbone module (images -> features) instead of ``config.backbone``.
+        backbone: A backbone name (as ``config.backbone``) or a user module (images -> features).
+        transform: The training transform, e.g. ``SimCLRTransform(input_size=32, gaussian_blur=0.0)``
+            for CIFAR-sized images; default: the method's paper preset at ``config.input_size``.
         resume: Continue from the checkpoint in ``config.out`` (a fresh run if there is none).
         on_step_end: Called after every optimizer step (monitoring, custom stopping).
 
@@ -69,18 +72,20 @@ def train(config: Optional[TrainConfig] = None, *, backbone: Optional[nn.Module]
         ...                batch_size=128, input_size=96, out="runs/simclr")
         >>> torch.save(result.method.backbone.state_dict(), "backbone.pt")
     """
+    if isinstance(backbone, str):
+        settings["backbone"], backbone = backbone, None
     if config is None:
         config = TrainConfig(**settings)
     elif settings:
         raise ValueError("pass either a TrainConfig or keyword settings, not both")
     with process_group(config.device) as process:
-        return _Run(config, process, backbone).fit(resume, on_step_end)
+        return _Run(config, process, backbone, transform).fit(resume, on_step_end)
 
 
 class _Run:
     """One training run on one process; holds the model, loader, optimizer and counters."""
 
-    def __init__(self, config: TrainConfig, process: Process, user_backbone: Optional[nn.Module]):
+    def __init__(self, config: TrainConfig, process: Process, user_backbone: Optional[nn.Module], transform: Any):
         if config.precision == "fp16" and process.device.type != "cuda":
             raise ValueError("precision 'fp16' needs a CUDA device; use 'bf16' on the CPU")
         self.config, self.process = config, process
@@ -88,7 +93,7 @@ class _Run:
         self.checkpoint_path = self.out / CHECKPOINT_NAME
         torch.manual_seed(config.seed)  # the same initial weights on every rank
         self.method = self._build_method(user_backbone)
-        self.loader = self._build_loader()
+        self.loader = self._build_loader(transform or self.method.transform(config.input_size))
         self.steps_per_epoch = math.ceil(len(self.loader) / config.accumulate)
         self.total_steps = self.steps_per_epoch * config.epochs
         recipe = resolve_recipe(self.method, config)
@@ -119,9 +124,9 @@ class _Run:
             method.backbone.compile()  # in place: state_dict keys stay those of the backbone
         return method
 
-    def _build_loader(self) -> FastLoader:
+    def _build_loader(self, transform: Any) -> FastLoader:
         config, process = self.config, self.process
-        dataset = LightlyDataset(config.data, transform=self.method.transform(config.input_size))
+        dataset = LightlyDataset(config.data, transform=transform)
         loader = FastLoader(dataset, batch_size=config.batch_size, shuffle=True, drop_last=True,
                             num_threads=config.num_threads, backend=config.backend,
                             device=process.device if process.device.type == "cuda" else None, seed=config.seed,

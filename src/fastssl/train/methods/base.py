@@ -42,6 +42,11 @@ class OptimizerRecipe:
     weight_decay_end: Optional[float] = None
 
 
+def local_crop_size(input_size: int) -> int:
+    """Multi-crop's small crops: 96 pixels for 224 (DINO, SwaV), a multiple of 16 so ViTs take them."""
+    return max(16, round(input_size * 96 / 224 / 16) * 16)
+
+
 class SSLMethod(nn.Module):
     """Base class of the methods; subclasses set ``name`` and ``recipe`` and define forward.
 

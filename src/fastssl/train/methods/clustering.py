@@ -11,7 +11,7 @@ from torch.nn import functional as F
 from fastssl.loss import SwaVLoss
 from fastssl.models.modules.heads import SwaVProjectionHead, SwaVPrototypes
 from fastssl.train.backbones import Backbone
-from fastssl.train.methods.base import OptimizerRecipe, SSLMethod
+from fastssl.train.methods.base import local_crop_size, OptimizerRecipe, SSLMethod
 from fastssl.transforms import SwaVTransform
 
 
@@ -37,7 +37,7 @@ class SwaV(SSLMethod):
 
     @staticmethod
     def transform(input_size: int) -> Any:
-        return SwaVTransform(crop_sizes=(input_size, max(8, input_size * 96 // 224)))
+        return SwaVTransform(crop_sizes=(input_size, local_crop_size(input_size)))
 
     def forward(self, views: Sequence[Tensor], epoch: int) -> Tensor:  # type: ignore[override]
         with torch.no_grad():

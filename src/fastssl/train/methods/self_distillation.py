@@ -6,18 +6,20 @@ from typing import Any, Sequence
 
 import torch
 from torch import Tensor, nn
+from torchvision.models import VisionTransformer
 
 from fastssl.loss import DINOLoss, NegativeCosineSimilarity
 from fastssl.models.modules.heads import (BYOLPredictionHead, BYOLProjectionHead, DINOProjectionHead,
                                           SimSiamPredictionHead, SimSiamProjectionHead)
 from fastssl.train.backbones import Backbone
-from fastssl.train.methods.base import MomentumTeacher, OptimizerRecipe, SSLMethod
+from fastssl.train.methods.base import local_crop_size, MomentumTeacher, OptimizerRecipe, SSLMethod
 from fastssl.transforms import BYOLTransform, DINOTransform, SimSiamTransform
 from fastssl.transforms.byol_transform import BYOLView1Transform, BYOLView2Transform
 
 
 def _is_vit(module: nn.Module) -> bool:
-    return "VisionTransformer" in type(module).__name__
+    """torchvision's ViTs (ours included) and timm's."""
+    return isinstance(module, VisionTransformer) or "VisionTransformer" in type(module).__name__
 
 
 class BYOL(SSLMethod):
@@ -109,7 +111,7 @@ class DINO(SSLMethod):
 
     @staticmethod
     def transform(input_size: int) -> Any:
-        return DINOTransform(global_crop_size=input_size, local_crop_size=max(8, input_size * 96 // 224))
+        return DINOTransform(global_crop_size=input_size, local_crop_size=local_crop_size(input_size))
 
     def optimizer_recipe(self) -> OptimizerRecipe:
         return self.recipe if _is_vit(self.backbone) else self.resnet_recipe
