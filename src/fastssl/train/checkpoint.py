@@ -1,7 +1,7 @@
 """Checkpoints: written atomically, holding everything a run needs to continue exactly.
 
-A checkpoint holds the config, the method (backbone, heads, teacher, loss state
-such as memory banks), optimizer and grad-scaler state, the step and epoch, the
+A checkpoint holds the config, the method (backbone, heads, teacher, and every
+buffer, such as memory banks and DINO's center), optimizer and grad-scaler state, the step and epoch, the
 loader position, every random generator's state and the log so far. It is
 written to a temporary file in the same folder and renamed over the old one, so
 a crash mid-write leaves the previous checkpoint intact. Everything is stored

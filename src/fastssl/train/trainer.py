@@ -150,6 +150,8 @@ class _Run:
             return
         save_checkpoint(self.checkpoint_path, {
             "config": self.config.to_dict(), "method": self.method.state_dict(),
+            # state_dict() leaves out non-persistent buffers, such as Lightly's memory banks
+            "buffers": dict(self.method.named_buffers()),
             "optimizer": self.optimizer.state_dict(), "scaler": self.scaler.state_dict(),
             "epoch": self.epoch, "step": self.step, "loader": self.loader.state_dict(),
             "rng": rng_state(), "history": self.history, "meter": self.meter.state(),
@@ -161,6 +163,9 @@ class _Run:
             raise ValueError(f"'{self.checkpoint_path}' is a {state['config']['method']} run, "
                              f"not {self.config.method}")
         self.method.load_state_dict(state["method"])
+        buffers = dict(self.method.named_buffers())
+        for name, value in state["buffers"].items():
+            buffers[name].copy_(value)
         self.optimizer.load_state_dict(state["optimizer"])
         self.scaler.load_state_dict(state["scaler"])
         self.epoch, self.step = state["epoch"], state["step"]
