@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import math
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Union
@@ -140,8 +141,11 @@ class _Run:
         if self.process.world_size == 1:
             return method
         device_ids = [self.process.device.index] if self.process.device.type == "cuda" else None
-        # Buffers stay per rank: memory banks hold each rank's own keys.
-        return DistributedDataParallel(method, device_ids=device_ids, broadcast_buffers=False)
+        # Buffers stay per rank: memory banks hold each rank's own keys. Newer torch deprecates
+        # broadcast_buffers but has no other way yet to skip syncing buffers at init.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*broadcast_buffers", category=FutureWarning)
+            return DistributedDataParallel(method, device_ids=device_ids, broadcast_buffers=False)
 
     # -- checkpoints -----------------------------------------------------------------
 
