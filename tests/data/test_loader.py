@@ -213,3 +213,29 @@ def test_plain_torchvision_datasets_use_the_reference_path(folder):
     assert loader.backend == "python"
     views, targets = next(iter(loader))
     assert len(views) == 2 and views[0].shape == (4, 3, 8, 8)
+
+
+@pytest.mark.parametrize("backend", ["cpp", "python"])
+def test_state_dict_resumes_mid_epoch_with_the_same_batches(folder, backend):
+    dataset = LightlyDataset(str(folder), transform=SimCLRTransform(input_size=8))
+    make = lambda: FastLoader(dataset, batch_size=4, shuffle=True, seed=3, num_threads=1, backend=backend)  # noqa: E731
+    loader = make()
+    loader.set_epoch(2)
+    uninterrupted = collect(loader)
+    loader.set_epoch(2)
+    for index, _ in enumerate(loader):
+        if index == 1:
+            break
+    state = loader.state_dict()
+    assert state == {"epoch": 2, "batch": 2}
+    resumed = make()
+    resumed.load_state_dict(state)
+    rest = collect(resumed)
+    assert len(rest) == len(uninterrupted) - 2
+    for batch, expected in zip(rest, uninterrupted[2:]):
+        assert batch[2] == expected[2] and torch.equal(batch[1], expected[1])
+        if backend == "cpp":  # counter-based augmentations: the same pixels too
+            assert all(torch.equal(a, b) for a, b in zip(batch[0], expected[0]))
+    assert resumed.state_dict() == {"epoch": 3, "batch": 0}
+    with pytest.raises(ValueError, match="state\\['batch'\\] must be a non-negative int"):
+        resumed.load_state_dict({"epoch": 0, "batch": -1})

@@ -12,15 +12,16 @@ from PIL import Image
 COLOURS = [(200, 40, 40), (40, 200, 40), (40, 40, 200), (220, 220, 60)]
 
 
-def _write_class_folder(root: Path, per_class: int, size: int, seed: int) -> List[str]:
-    """``class_k/img_i.jpg``: a flat colour with mild noise and a random bright square."""
+def _write_class_folder(root: Path, per_class: int, size: int, seed: int, square: bool = True) -> List[str]:
+    """``class_k/img_i.jpg``: a flat colour with mild noise and (``square``) a random bright square."""
     rng = np.random.default_rng(seed)
     names = []
     for label, colour in enumerate(COLOURS):
         for index in range(per_class):
             pixels = np.clip(np.array(colour) + rng.normal(0, 12, (size, size + 8, 3)), 0, 255)
             top, left = rng.integers(0, size // 2, 2)
-            pixels[top:top + size // 3, left:left + size // 3] = 255
+            if square:
+                pixels[top:top + size // 3, left:left + size // 3] = 255
             path = root / f"class_{label}" / f"img_{index:02d}.jpg"
             path.parent.mkdir(parents=True, exist_ok=True)
             Image.fromarray(pixels.astype(np.uint8)).save(path, quality=95)
@@ -30,11 +31,11 @@ def _write_class_folder(root: Path, per_class: int, size: int, seed: int) -> Lis
 
 @pytest.fixture
 def class_folder(tmp_path: Path) -> Callable[..., Path]:
-    """Returns ``make(per_class=4, size=40, seed=0)``: a folder of 4 colour classes."""
+    """Returns ``make(per_class=4, size=40, seed=0, square=True)``: a folder of 4 colour classes."""
 
-    def make(per_class: int = 4, size: int = 40, seed: int = 0) -> Path:
-        root = tmp_path / f"images_{per_class}_{size}_{seed}"
-        _write_class_folder(root, per_class, size, seed)
+    def make(per_class: int = 4, size: int = 40, seed: int = 0, square: bool = True) -> Path:
+        root = tmp_path / f"images_{per_class}_{size}_{seed}_{square}"
+        _write_class_folder(root, per_class, size, seed, square)
         return root
 
     return make

@@ -78,7 +78,7 @@ class LARS(Optimizer):
         if weight_decay != 0:
             p_norm, g_norm = torch.norm(p), torch.norm(p.grad)
             if p_norm != 0 and g_norm != 0:
-                trust = group["trust_coefficient"] * p_norm / (g_norm + p_norm * weight_decay + group["eps"])
+                trust = p_norm / (g_norm + p_norm * weight_decay + group["eps"]) * group["trust_coefficient"]
                 direction = direction.add(p, alpha=weight_decay).mul_(trust)
         momentum = group["momentum"]
         if momentum != 0:
