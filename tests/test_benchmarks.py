@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import _harness  # noqa: E402
 import bench_loader  # noqa: E402
 import bench_memory  # noqa: E402
+import bench_train  # noqa: E402
 from make_dataset import MANIFEST, make_dataset  # noqa: E402
 from make_dataset import main as make_dataset_main  # noqa: E402
 
@@ -281,6 +282,17 @@ def test_bench_loader_quick_run(tiny_set, tmp_path, capsys):
     assert "| fastssl simclr w0 |" in capsys.readouterr().out
     with open(tmp_path / "loader.csv") as f:
         assert [row["provider"] for row in csv.DictReader(f)] == names
+
+
+def test_bench_train_quick_run(tiny_set, tmp_path, capsys):
+    results = bench_train.main(["--quick", "--data", str(tiny_set), "--results", str(tmp_path), "--workers", "0,1",
+                                "--device", "cpu"])
+    assert [(r.name, r.baseline) for r in results] == [
+        ("fastssl", "reference w1"), ("reference w0", "reference w1"), ("reference w1", "reference w1")]
+    assert all(r.median > 0 for r in results)
+    out = capsys.readouterr().out
+    assert "share of step time waiting for data" in out and "| fastssl |" in out
+    assert (tmp_path / "train.csv").is_file()
 
 
 def test_bench_loader_without_lightly_compares_to_fastssl_w0(tiny_set, tmp_path, monkeypatch):
