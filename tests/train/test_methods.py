@@ -55,6 +55,22 @@ def test_user_backbone_module(class_folder, tmp_path):
     assert result.method.backbone is backbone and result.method.feature_dim == 8
 
 
+def test_compiled_backbone_trains_and_keeps_its_state_dict_keys(class_folder, tmp_path):
+    backbone = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, stride=2), torch.nn.ReLU(),
+                                   torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten())
+    settings = tiny_run("simclr", class_folder(), tmp_path / "run", epochs=1, compile=True)
+    del settings["backbone"]
+    result = train(**settings, backbone=backbone)
+    assert torch.isfinite(torch.tensor(result.history[0]["loss"]))
+    assert "backbone.0.weight" in load_checkpoint(result.checkpoint)["method"]  # no "_orig_mod." prefix
+
+
+def test_timm_backbone(class_folder, tmp_path):
+    pytest.importorskip("timm")
+    result = train(**tiny_run("simclr", class_folder(), tmp_path / "run", epochs=1, backbone="timm/resnet18"))
+    assert result.method.feature_dim == 512 and torch.isfinite(torch.tensor(result.history[0]["loss"]))
+
+
 def test_gradient_accumulation_steps_once_per_group(class_folder, tmp_path):
     result = train(**tiny_run("simclr", class_folder(), tmp_path / "run", batch_size=4, accumulate=2, epochs=1))
     assert result.history[0]["steps"] == 2  # 4 batches of 4, 2 per optimizer step
