@@ -85,7 +85,7 @@ def _knn(args: argparse.Namespace) -> int:
 
 
 def _similar(args: argparse.Namespace) -> int:
-    from fastssl.train.embeddings import Embeddings, embed_folder, load_backbone
+    from fastssl.train.embeddings import Embeddings, embed_file, load_backbone
     from fastssl.train.neighbors import most_similar
 
     embeddings = Embeddings.load(args.embeddings)
@@ -96,22 +96,13 @@ def _similar(args: argparse.Namespace) -> int:
         if not args.checkpoint:
             raise SystemExit(f"'{args.query}' is not an embedded file name; embedding it needs --checkpoint")
         backbone, input_size = load_backbone(args.checkpoint)
-        query = _embed_one(backbone, query_path, input_size, embed_folder)
+        query = embed_file(backbone, query_path, input_size)
     else:
         raise SystemExit(f"'{args.query}' is neither an embedded file name nor an image file")
     indices, similarities = most_similar(embeddings.vectors, query, args.k)
     for rank, (index, similarity) in enumerate(zip(indices, similarities), 1):
         print(f"{rank}\t{similarity:.4f}\t{embeddings.filenames[index]}")
     return 0
-
-
-def _embed_one(backbone: Any, path: Path, input_size: int, embed_folder: Any) -> Any:
-    """The embedding of one image file (embedded from a temporary folder holding a link to it)."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as folder:
-        (Path(folder) / path.name).symlink_to(path.resolve())
-        return embed_folder(backbone, folder, input_size, batch_size=1).vectors[0]
 
 
 def _select(args: argparse.Namespace) -> int:

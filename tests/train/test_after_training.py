@@ -10,7 +10,7 @@ from PIL import Image
 
 from fastssl.train import build_backbone, train
 from fastssl.train.checkpoint import backbone_state_dict, load_checkpoint
-from fastssl.train.embeddings import Embeddings, embed_folder, eval_transform, load_backbone
+from fastssl.train.embeddings import Embeddings, embed_file, embed_folder, eval_transform, load_backbone
 from fastssl.train.neighbors import k_center_greedy, knn_accuracy, most_similar, split_indices
 
 from .conftest import tiny_run
@@ -39,6 +39,8 @@ def test_near_duplicates_are_nearest_neighbours(tmp_path):
         assert order[0] == index and similarity[0] == pytest.approx(1.0, abs=1e-5)
         partner = name.replace("_copy.jpg", ".png") if "_copy" in name else name.replace(".png", "_copy.jpg")
         assert embeddings.filenames[order[1]] == partner
+    single = embed_file(backbone, tmp_path / "dups" / "img_3.png", 32, device="cpu")
+    np.testing.assert_allclose(single, embeddings.vectors[embeddings.index_of("img_3.png")], rtol=1e-4, atol=1e-5)
 
 
 def test_eval_transform_is_the_centred_square(tmp_path):

@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from fastssl.data import FastLoader, LightlyDataset
+from fastssl.data._image_loaders import pil_loader
 from fastssl.train.backbones import build_backbone
 from fastssl.train.checkpoint import backbone_state_dict, load_checkpoint
 from fastssl.train.distributed import resolve_device
@@ -84,6 +85,14 @@ def load_backbone(checkpoint: Union[str, Path]) -> Tuple[nn.Module, int]:
     backbone = build_backbone(config["backbone"], config["input_size"]).module
     backbone.load_state_dict(backbone_state_dict(state))
     return backbone, config["input_size"]
+
+
+@torch.no_grad()
+def embed_file(backbone: nn.Module, path: Union[str, Path], input_size: int, device: str = "auto") -> np.ndarray:
+    """The embedding (D,) of one image file, with the same transform as :func:`embed_folder`."""
+    target = resolve_device(device)
+    image = eval_transform(input_size)(pil_loader(str(path))).unsqueeze(0).to(target)
+    return backbone.to(target).eval()(image).flatten(1)[0].float().cpu().numpy()
 
 
 @torch.no_grad()
