@@ -27,8 +27,10 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, Subset, default_collate
 
+from fastssl import _ext
 from fastssl._ext import cpp_extension
 from fastssl.data.backends.cpp import ON_ERROR, CppRenderer, UnsupportedSpec, engine_views
+from fastssl.data.backends.dali import DaliRenderer, check_dali_spec
 from fastssl.data.collate import BaseCollateFunction
 from fastssl.data.dataset import LightlyDataset
 from fastssl.data.multi_view_collate import MultiViewCollate
@@ -36,7 +38,7 @@ from fastssl.data.sampler import batches, resolve_rank, shard_indices
 from fastssl.errors import ImageDecodeError
 from fastssl.transforms.spec import MultiViewSpec, ViewSpec
 
-BACKENDS = ("auto", "cpp", "python")
+BACKENDS = ("auto", "cpp", "dali", "python")
 _END = object()
 _ALL_SKIPPED = object()  # a batch whose every file was skipped: counted, not yielded
 
@@ -51,8 +53,10 @@ class FastLoader:
         shuffle: Shuffle the samples every epoch.
         drop_last: Drop the last incomplete batch.
         num_threads: Engine threads (reference path: DataLoader workers); default: all cores.
-        backend: "auto" (the engine when it can run the transform, else the
-            reference path), "cpp" (the engine, or an error saying why not) or "python".
+        backend: "auto" (DALI for a CUDA ``device`` when it is installed, else the C++
+            engine, when they can run the transform; else the reference path), "cpp"
+            (the engine, or an error saying why not), "dali" (a DALI pipeline: on the
+            GPU for a CUDA ``device``, else in DALI's CPU mode) or "python".
         device: Where batches go ("cuda" copies asynchronously from pinned memory
             and normalizes on the GPU); None keeps them on the CPU.
         seed: Seed of the shuffling and of the augmentations.
@@ -101,15 +105,9 @@ class FastLoader:
         self._start_batch = 0  # of the next iteration (load_state_dict resumes mid-epoch)
         self._position = {"epoch": 0, "batch": 0}
         spec = self._spec()
-        reason = self._engine_unavailable(spec)
-        if backend == "cpp" and reason:
-            raise ValueError(f"backend='cpp' cannot load this dataset: {reason}")
-        if backend == "auto" and reason:
-            warnings.warn(f"FastLoader: {reason}; using the reference path (torchvision in DataLoader workers), "
-                          "which is much slower", UserWarning, stacklevel=2)
-        self.backend = "python" if (reason or backend == "python") else "cpp"
+        self.backend = self._choose_backend(backend, spec)
         self._spec_value = spec
-        self._renderer: Optional[CppRenderer] = None
+        self._renderer: Optional[Any] = None
         self._normalization: Optional[List[Tuple[Optional[torch.Tensor], Optional[torch.Tensor]]]] = None
 
     # -- what to run -------------------------------------------------------------------
@@ -123,6 +121,40 @@ class FastLoader:
     def _spec(self) -> Any:
         return getattr(self._augmentation(), "spec", None)
 
+    def _choose_backend(self, backend: str, spec: Any) -> str:
+        if backend == "python":
+            return "python"
+        on_gpu = self.device is not None and self.device.type == "cuda"
+        if backend == "dali" or (backend == "auto" and on_gpu and _ext.dali().available):
+            reason = self._dali_unavailable(spec)
+            if not reason:
+                return "dali"
+            if backend == "dali":
+                raise ValueError(f"backend='dali' cannot load this dataset: {reason}")
+        reason = self._engine_unavailable(spec)
+        if backend == "cpp" and reason:
+            raise ValueError(f"backend='cpp' cannot load this dataset: {reason}")
+        if reason:
+            warnings.warn(f"FastLoader: {reason}; using the reference path (torchvision in DataLoader workers), "
+                          "which is much slower", UserWarning, stacklevel=3)
+            return "python"
+        return "cpp"
+
+    def _dali_unavailable(self, spec: Any) -> Optional[str]:
+        """Why a DALI pipeline cannot run this dataset and transform, or None when it can."""
+        if not _ext.dali().available:
+            return f"NVIDIA DALI is unavailable ({_ext.dali().detail})"
+        if self.collate_fn is not None:
+            return "the DALI backend does not run collate functions"
+        reason = self._folder_and_spec_problem(spec)
+        if reason:
+            return reason
+        try:
+            check_dali_spec(_as_multi_view(spec))
+        except UnsupportedSpec as error:
+            return str(error)
+        return None
+
     def _engine_unavailable(self, spec: Any) -> Optional[str]:
         """Why the engine cannot run this dataset and transform, or None when it can."""
         if not cpp_extension().available:
@@ -132,6 +164,17 @@ class FastLoader:
             return "a collate function that augments needs a dataset without a transform"
         if self.collate_fn is not None and not augmenting_collate and not isinstance(self.collate_fn, MultiViewCollate):
             return f"the collate function {type(self.collate_fn).__name__} is not a fastssl one"
+        reason = self._folder_and_spec_problem(spec)
+        if reason:
+            return reason
+        try:
+            engine_views(_as_multi_view(spec))
+        except UnsupportedSpec as error:
+            return str(error)
+        return None
+
+    def _folder_and_spec_problem(self, spec: Any) -> Optional[str]:
+        """Why the dataset is not an image folder with a fastssl spec, or None when it is."""
         if not isinstance(spec, (MultiViewSpec, ViewSpec)):
             return f"the transform {type(self._augmentation()).__name__} is not a fastssl preset or spec"
         if not isinstance(self._parent, LightlyDataset):
@@ -139,10 +182,6 @@ class FastLoader:
         inner = self._parent.dataset
         if getattr(inner, "samples", None) is None:
             return f"{type(inner).__name__} is not a folder of image files"
-        try:
-            engine_views(_as_multi_view(spec))
-        except UnsupportedSpec as error:
-            return str(error)
         return None
 
     # -- epochs and batches ------------------------------------------------------------
@@ -197,17 +236,23 @@ class FastLoader:
 
     # -- the engine --------------------------------------------------------------------
 
-    def _engine(self) -> CppRenderer:
+    def _engine(self) -> Any:
+        """The batch renderer of the chosen backend (a CppRenderer or a DaliRenderer), built once."""
         if self._renderer is None:
             inner = self._parent.dataset
             paths = [path for path, _ in inner.samples]
             self._targets = torch.as_tensor([label for _, label in inner.samples], dtype=torch.long)
             self._filenames = self._parent.get_filenames()
             on_gpu = self.device is not None and self.device.type == "cuda"
-            self._renderer = CppRenderer(
-                _as_multi_view(self._spec_value), paths, getattr(inner, "root", None), seed=self.seed,
-                num_threads=self.num_threads, output="uint8" if on_gpu else "float32", on_error=self.on_error,
-                pin_memory=on_gpu)
+            spec, root = _as_multi_view(self._spec_value), getattr(inner, "root", None)
+            if self.backend == "dali":
+                self._renderer = DaliRenderer(spec, paths, root, batch_size=self.batch_size, seed=self.seed,
+                                              num_threads=self.num_threads, device=self.device if on_gpu else None,
+                                              on_error=self.on_error)
+            else:
+                self._renderer = CppRenderer(
+                    spec, paths, root, seed=self.seed, num_threads=self.num_threads,
+                    output="uint8" if on_gpu else "float32", on_error=self.on_error, pin_memory=on_gpu)
         return self._renderer
 
     def _render(self, batch: np.ndarray, epoch: int) -> Tuple[List[torch.Tensor], torch.Tensor, List[str]]:
@@ -260,8 +305,8 @@ class FastLoader:
             worker.join()
 
     def _to_device(self, views: List[torch.Tensor]) -> List[torch.Tensor]:
-        if self.device is None or self.device.type != "cuda":
-            return views
+        if self.device is None or self.device.type != "cuda" or self.backend == "dali":
+            return views  # on the CPU, or already normalized on the GPU by DALI
         if self._normalization is None:  # built once: a host-to-device copy per batch would stall the stream
             self._normalization = [_normalization_on(spec, self.device) for spec in _as_multi_view(self._spec_value).views]
         out = []

@@ -1,5 +1,6 @@
 """Batch renderers, one module per backend, all executing the same spec.
 
 - ``python``: the reference (torchvision on PIL images, through a DataLoader);
-- ``cpp``: the C++ engine in ``fastssl._C``.
+- ``cpp``: the C++ engine in ``fastssl._C``;
+- ``dali``: an NVIDIA DALI pipeline (GPU, or DALI's CPU-only mode).
 """
