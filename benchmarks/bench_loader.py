@@ -3,7 +3,10 @@
 Compares, in one interleaved run, fastssl's reference path (a torch DataLoader
 over ``fastssl.data.LightlyDataset`` with a ``fastssl.transforms`` preset) with
 Lightly itself (same DataLoader over ``lightly.data.LightlyDataset`` and
-``lightly.transforms``), for each preset and each number of DataLoader workers.
+``lightly.transforms``), FastLoader on the C++ engine, on DALI (CPU-only mode,
+and the GPU when there is one) and a decode-only bound, for each preset and each
+number of DataLoader workers (threads for the engine and DALI). Loaders that are
+not installed here are left out.
 Ratios are relative to Lightly with the same workers (or to fastssl with 0
 workers when Lightly is not installed).
 
@@ -25,7 +28,7 @@ import torch
 from torch.utils.data import DataLoader, Subset
 
 from _harness import RESULTS_DIR, Provider, Result, run_benchmark
-from fastssl._ext import cpp_extension, optional_module, pillow
+from fastssl._ext import cpp_extension, dali, gpu, optional_module, pillow
 from make_dataset import make_dataset
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -94,6 +97,20 @@ def engine_provider(case: Case) -> Provider:
     return lambda: _count_images(loader)
 
 
+def dali_provider(device: Optional[str]) -> Factory:
+    """fastssl.data.FastLoader on a DALI pipeline: GPU (``device="cuda"``) or DALI's CPU mode (None)."""
+
+    def make(case: Case) -> Provider:
+        from fastssl.data import FastLoader
+
+        dataset = _subset_dataset(case, _transform("fastssl", case))
+        loader = FastLoader(dataset, batch_size=case.batch_size, num_threads=max(1, case.workers), backend="dali",
+                            device=device)
+        return lambda: _count_images(loader)
+
+    return make
+
+
 def decode_only_provider(case: Case) -> Provider:
     """The physical bound: libjpeg-turbo full decodes of the same JPEGs on max(1, workers) threads."""
     from concurrent.futures import ThreadPoolExecutor
@@ -111,11 +128,13 @@ def decode_only_provider(case: Case) -> Provider:
     return decode_all
 
 
-# Loader name -> (is it available here?, provider factory). Later: dali, cuda.
+# Loader name -> (is it available here?, provider factory).
 LOADERS: Dict[str, Tuple[Callable[[], bool], Factory]] = {
     "fastssl": (lambda: True, dataloader_provider("fastssl")),
     "lightly": (lambda: optional_module("lightly") is not None, dataloader_provider("lightly")),
     "engine": (lambda: cpp_extension().available, engine_provider),
+    "dali-cpu": (lambda: dali().available, dali_provider(None)),
+    "dali-gpu": (lambda: dali().available and gpu().available, dali_provider("cuda")),
     "decode-only": (lambda: cpp_extension().available, decode_only_provider),
 }
 

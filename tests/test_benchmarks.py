@@ -270,12 +270,9 @@ def test_bench_loader_quick_run(tiny_set, tmp_path, capsys):
         ["--quick", "--data", str(tiny_set), "--results", str(tmp_path), "--workers", "0,1"]
     )
     names = [r.name for r in results]
-    assert names == [
-        f"{loader} {preset} w{w}"
-        for preset in ["simclr", "dino"]
-        for w in [0, 1]
-        for loader in ["fastssl", "lightly", "engine", "decode-only"]
-    ]
+    available = [name for name, (is_available, _) in bench_loader.LOADERS.items() if is_available()]
+    assert {"fastssl", "lightly", "engine", "decode-only"} <= set(available)
+    assert names == [f"{loader} {preset} w{w}" for preset in ["simclr", "dino"] for w in [0, 1] for loader in available]
     baselines = {r.name: r.baseline for r in results}
     assert baselines["fastssl dino w1"] == baselines["engine dino w1"] == "lightly dino w1"
     assert all(r.median > 0 for r in results)
