@@ -32,6 +32,8 @@ def _train(args: argparse.Namespace) -> int:
     fields = {f.name for f in dataclasses.fields(TrainConfig)}
     settings = {key: value for key, value in vars(args).items() if key in fields}
     settings["method_kwargs"] = _method_kwargs(args.method_arg)
+    if args.resume:
+        settings = _with_checkpoint_settings(settings)
     result = train(TrainConfig(**settings), resume=args.resume)
     if result.history:
         last = result.history[-1]
@@ -39,6 +41,19 @@ def _train(args: argparse.Namespace) -> int:
               f"{100 * last['data_wait_share']:.1f}% waiting for data")
     print(f"checkpoint: {result.checkpoint}")
     return 0
+
+
+def _with_checkpoint_settings(settings: Dict[str, Any]) -> Dict[str, Any]:
+    """For --resume: the checkpoint's settings, except those given on the command line (not at their default)."""
+    from fastssl.train import TrainConfig
+    from fastssl.train.checkpoint import CHECKPOINT_NAME, load_checkpoint
+
+    path = Path(settings["out"]) / CHECKPOINT_NAME
+    if not path.is_file():
+        return settings
+    defaults = TrainConfig(data=".").to_dict()
+    stored = load_checkpoint(path)["config"]
+    return {key: stored.get(key, value) if value == defaults.get(key) else value for key, value in settings.items()}
 
 
 def _method_kwargs(pairs: List[str]) -> Dict[str, Any]:
@@ -131,9 +146,11 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _add_train(commands: Any) -> None:
+    from fastssl.data.loader import BACKENDS
     from fastssl.train.backbones import backbone_names
     from fastssl.train.config import PRECISIONS, TrainConfig
     from fastssl.train.methods import METHODS
+    from fastssl.data.backends.cpp import ON_ERROR
     from fastssl.train.methods.base import OPTIMIZERS
 
     d = TrainConfig.__dataclass_fields__
@@ -157,8 +174,8 @@ def _add_train(commands: Any) -> None:
     p.add_argument("--compile", action="store_true", help="torch.compile the backbone")
     p.add_argument("--device", default=d["device"].default, help="auto, cpu, cuda or cuda:N")
     p.add_argument("--num-threads", type=int, default=None, help="loader threads; default: all cores")
-    p.add_argument("--backend", default=d["backend"].default, choices=("auto", "cpp", "python"), help="FastLoader backend")
-    p.add_argument("--on-error", default=d["on_error"].default, choices=("raise", "skip"), help="what to do with a bad image")
+    p.add_argument("--backend", default=d["backend"].default, choices=BACKENDS, help="FastLoader backend")
+    p.add_argument("--on-error", default=d["on_error"].default, choices=ON_ERROR, help="what to do with a bad image")
     p.add_argument("--seed", type=int, default=d["seed"].default, help="seed of weights, shuffling and augmentations")
     p.add_argument("--checkpoint-every", type=int, default=d["checkpoint_every"].default,
                    help="also checkpoint every N optimizer steps (0: at epoch ends only)")
@@ -169,6 +186,8 @@ def _add_train(commands: Any) -> None:
 
 
 def _add_after_training(commands: Any) -> None:
+    from fastssl.data.backends.cpp import ON_ERROR
+
     p = _command(commands, "embed", _embed, "embeddings of a folder (.npy + Lightly CSV)")
     p.add_argument("--checkpoint", required=True, help="checkpoint.pt written by `fastssl train`")
     p.add_argument("--data", required=True, help="folder of images")
@@ -176,7 +195,7 @@ def _add_after_training(commands: Any) -> None:
     p.add_argument("--batch-size", type=int, default=128, help="images per batch")
     p.add_argument("--num-threads", type=int, default=None, help="loader threads; default: all cores")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
-    p.add_argument("--on-error", default="raise", choices=("raise", "skip"), help="what to do with a bad image")
+    p.add_argument("--on-error", default="raise", choices=ON_ERROR, help="what to do with a bad image")
 
     p = _command(commands, "knn", _knn, "kNN accuracy of embeddings of a labeled folder")
     p.add_argument("--embeddings", required=True, help="folder written by `fastssl embed`")
@@ -231,6 +250,6 @@ def main(argv: Optional[List[str]] = None) -> None:
     args = build_parser().parse_args(argv)
     try:
         code = args.run(args)
-    except ValueError as error:  # bad settings or files: a message, not a traceback
+    except (ValueError, RuntimeError, OSError) as error:  # bad settings or files: a message, not a traceback
         raise SystemExit(f"fastssl {args.command}: error: {error}") from None
     sys.exit(code)

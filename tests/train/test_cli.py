@@ -50,14 +50,16 @@ def test_train_embed_and_use_the_embeddings(class_folder, tmp_path, capsys):
     assert sorted(missing) == ["fc.bias", "fc.weight"]
 
 
-def test_resume_from_the_command_line(class_folder, tmp_path, capsys):
+def test_resume_takes_the_checkpoint_settings_and_refuses_other_ones(class_folder, tmp_path, capsys):
     data, out = class_folder(), tmp_path / "run"
-    common = ["--data", str(data), "--epochs", "1", "--batch-size", "8", "--input-size", "32", "--out", str(out),
-              "--device", "cpu", "--no-progress", "--method-arg", "hidden_dim=32", "--method-arg", "output_dim=16"]
-    run("train", *common)
-    run("train", *common[:3], "2", *common[4:], "--resume")
-    log = (out / "log.csv").read_text().splitlines()
-    assert [row.split(",")[0] for row in log[1:]] == ["1", "2"]
+    run("train", "--data", str(data), "--epochs", "1", "--batch-size", "8", "--input-size", "32", "--out", str(out),
+        "--device", "cpu", "--no-progress", "--method-arg", "hidden_dim=32", "--method-arg", "output_dim=16")
+    log = (out / "log.csv").read_text()
+    run("train", "--data", str(data), "--out", str(out), "--device", "cpu", "--no-progress", "--resume")
+    assert (out / "log.csv").read_text() == log  # batch size, input size, heads... from the checkpoint: done
+    with pytest.raises(SystemExit, match="cannot resume '.*checkpoint.pt' with batch_size=4: its run has "
+                                         "batch_size=8"):
+        main(["train", "--data", str(data), "--out", str(out), "--device", "cpu", "--batch-size", "4", "--resume"])
 
 
 @pytest.mark.parametrize("argv, message", [

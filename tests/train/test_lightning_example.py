@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 import torch
 
+from fastssl import _ext
+
 pytest.importorskip("pytorch_lightning")
+pytestmark = pytest.mark.skipif(not _ext.cpp_extension().available, reason="fastssl._C not built")
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "lightning_simclr.py"
 

@@ -7,8 +7,10 @@ import csv
 import pytest
 import torch
 
+from fastssl.data import FastLoader, LightlyDataset
 from fastssl.train import METHODS, TrainConfig, build_backbone, build_method, train
 from fastssl.train.checkpoint import load_checkpoint
+from fastssl.train.embeddings import load_backbone
 from fastssl.transforms import SimCLRTransform
 
 from .conftest import TINY_KWARGS, tiny_run
@@ -53,6 +55,9 @@ def test_user_backbone_module(class_folder, tmp_path):
     del settings["backbone"]
     result = train(**settings, backbone=backbone)
     assert result.method.backbone is backbone and result.method.feature_dim == 8
+    assert load_checkpoint(result.checkpoint)["config"]["backbone"] == "custom:Sequential"
+    with pytest.raises(ValueError, match="was trained on a user module \\(custom:Sequential\\)"):
+        load_backbone(result.checkpoint)
 
 
 def test_compiled_backbone_trains_and_keeps_its_state_dict_keys(class_folder, tmp_path):
@@ -71,9 +76,46 @@ def test_timm_backbone(class_folder, tmp_path):
     assert result.method.feature_dim == 512 and torch.isfinite(torch.tensor(result.history[0]["loss"]))
 
 
-def test_gradient_accumulation_steps_once_per_group(class_folder, tmp_path):
-    result = train(**tiny_run("simclr", class_folder(), tmp_path / "run", batch_size=4, accumulate=2, epochs=1))
-    assert result.history[0]["steps"] == 2  # 4 batches of 4, 2 per optimizer step
+def _gradients_at_each_step(monkeypatch) -> list:
+    """Records the gradients every optimizer step sees (patched into the method's hook)."""
+    from fastssl.train.methods.contrastive import SimCLR
+
+    seen = []
+    monkeypatch.setattr(SimCLR, "on_after_backward", lambda self, epoch: seen.append(
+        {name: p.grad.clone() for name, p in self.named_parameters() if p.grad is not None}))
+    return seen
+
+
+def test_gradient_accumulation_averages_its_batches(class_folder, tmp_path, monkeypatch):
+    seen = _gradients_at_each_step(monkeypatch)
+    settings = tiny_run("simclr", class_folder(), tmp_path / "run", batch_size=4, accumulate=2, epochs=1)
+    result = train(**settings)
+    assert result.history[0]["steps"] == len(seen) == 2  # 4 batches of 4, 2 per optimizer step
+
+    # The first step's gradient is the mean of those of batches 0 and 1, computed one by one.
+    torch.manual_seed(0)
+    method = build_method("simclr", build_backbone("resnet18", 32), **TINY_KWARGS["simclr"])
+    loader = FastLoader(LightlyDataset(settings["data"], transform=method.transform(32)), batch_size=4,
+                        shuffle=True, drop_last=True, num_threads=2)
+    batches = iter(loader)
+    for _ in range(2):
+        (method(next(batches)[0], 0) / 2).backward()
+    for name, grad in seen[0].items():
+        assert torch.allclose(grad, dict(method.named_parameters())[name].grad, rtol=1e-4, atol=1e-6), name
+
+
+def test_skipped_files_do_not_carry_gradients_into_the_next_step(class_folder, tmp_path, monkeypatch):
+    data = class_folder()
+    dataset = LightlyDataset(str(data), transform=SimCLRTransform(input_size=32))
+    *_, (_, _, last_batch) = FastLoader(dataset, batch_size=4, shuffle=True, drop_last=True, num_threads=1)
+    for name in last_batch:  # every file of the epoch's last batch becomes unreadable
+        (data / name).write_bytes(b"")
+    seen = _gradients_at_each_step(monkeypatch)
+    with pytest.warns(RuntimeWarning, match="skipping"):
+        result = train(**tiny_run("simclr", data, tmp_path / "run", batch_size=4, accumulate=2, epochs=1,
+                                  on_error="skip"))
+    assert result.history[0]["steps"] == len(seen) == 2  # the second step takes batch 2 alone
+    assert all(p.grad is None for p in result.method.parameters())
 
 
 def test_bf16_autocast_and_channels_last_on_cpu(class_folder, tmp_path):

@@ -53,11 +53,18 @@ def test_resume_without_checkpoint_starts_fresh(class_folder, tmp_path):
     assert result.history[0]["steps"] == 2
 
 
-def test_resume_refuses_another_method(class_folder, tmp_path):
+@pytest.mark.parametrize("change, message", [
+    (dict(method="byol"), "with method='byol': its run has method='simclr'"),
+    (dict(batch_size=4), "with batch_size=4: its run has batch_size=8"),
+    (dict(epochs=2), "with epochs=2: its run has epochs=1"),
+])
+def test_resume_refuses_other_settings(class_folder, tmp_path, change, message):
     data = class_folder()
     train(**tiny_run("simclr", data, tmp_path / "run", epochs=1))
-    with pytest.raises(ValueError, match="is a simclr run, not byol"):
-        train(**tiny_run("byol", data, tmp_path / "run", epochs=1), resume=True)
+    settings = tiny_run(change.get("method", "simclr"), data, tmp_path / "run", epochs=1)
+    settings.update(change)
+    with pytest.raises(ValueError, match=message):
+        train(**settings, resume=True)
 
 
 def test_finished_run_resumes_to_nothing_more(class_folder, tmp_path):

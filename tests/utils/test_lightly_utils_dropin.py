@@ -110,3 +110,23 @@ def test_update_param_groups_equals_lightly():
             update(_optimizer(), updates=[{"name": "nope", "lr": 1.0}])
         with pytest.raises(ValueError, match="Key 'betas' not found in param group with name 'model'."):
             update(_optimizer(), updates=[{"name": "model", "betas": 1.0}])
+
+
+def test_metadata_tasks_schema_and_upload_dict_equal_lightly(tmp_path):
+    metadata = [("hello.png", {"number_of_people": 1}), ("world.png", {"number_of_people": 3})]
+    assert io.format_custom_metadata(metadata) == lightly_io.format_custom_metadata(metadata)
+    for module, name in ((io, "ours"), (lightly_io, "theirs")):
+        module.save_custom_metadata(str(tmp_path / f"{name}_meta.json"), metadata)
+        module.save_tasks(str(tmp_path / f"{name}_tasks.json"), ["a", "b"])
+        module.save_schema(str(tmp_path / f"{name}_schema.json"), "classification", [0, 1], ["cat", "dog"])
+    for stem in ("meta", "tasks", "schema"):
+        assert (tmp_path / f"ours_{stem}.json").read_text() == (tmp_path / f"theirs_{stem}.json").read_text()
+    for module in (io, lightly_io):
+        with pytest.raises(ValueError, match="ids and names must have same length!"):
+            module.save_schema(str(tmp_path / "x.json"), "classification", [0], ["a", "b"])
+    io.save_embeddings(str(tmp_path / "e.csv"), np.eye(2), [0, 1], ["a.jpg", "b.jpg"])
+    ours = io.load_embeddings_as_dict(str(tmp_path / "e.csv"), embedding_name="E", return_all=True)
+    theirs = lightly_io.load_embeddings_as_dict(str(tmp_path / "e.csv"), embedding_name="E", return_all=True)
+    assert ours[0] == theirs[0] and ours[2:] == theirs[2:]
+    assert vars(io.COCO_ANNOTATION_KEYS).keys() >= {"images", "images_id", "images_filename", "custom_metadata",
+                                                    "custom_metadata_image_id"}

@@ -192,6 +192,7 @@ class FastLoader:
             raise ValueError(f"epoch must be a non-negative int, got {epoch!r}")
         self._next_epoch = epoch
         self._start_batch = 0
+        self._position = {"epoch": epoch, "batch": 0}
 
     def state_dict(self) -> dict:
         """Where loading stands: the epoch and how many of its batches were handed out."""
@@ -204,6 +205,7 @@ class FastLoader:
             raise ValueError(f"state['batch'] must be a non-negative int, got {batch!r}")
         self.set_epoch(epoch)
         self._start_batch = batch
+        self._position = {"epoch": epoch, "batch": batch}
 
     def _epoch_batches(self, epoch: int) -> List[np.ndarray]:
         indices = shard_indices(len(self.dataset), shuffle=self.shuffle, seed=self.seed, epoch=epoch,
@@ -220,9 +222,9 @@ class FastLoader:
         epoch_batches = self._epoch_batches(epoch)
         batches_iter = (self._iter_reference(epoch_batches[start:]) if self.backend == "python"
                         else self._iter_engine(epoch_batches[start:], epoch))
-        return self._track(batches_iter, epoch, start, len(epoch_batches))
+        return self._track(batches_iter, epoch, start)
 
-    def _track(self, batches_iter: Iterator[Any], epoch: int, start: int, total: int) -> Iterator[Any]:
+    def _track(self, batches_iter: Iterator[Any], epoch: int, start: int) -> Iterator[Any]:
         """Yields the batches, recording the position before each one is handed out."""
         self._position = {"epoch": epoch, "batch": start}
         try:

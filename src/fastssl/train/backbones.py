@@ -107,21 +107,34 @@ def build_backbone(name: str, input_size: int) -> Backbone:
         512
     """
     if name.startswith(TIMM_PREFIX):
-        if not _ext.timm().available:
-            raise ValueError(f"backbone {name!r} needs timm: pip install timm")
-        timm = _ext.require("timm", _ext.timm)
-        model = timm.create_model(name[len(TIMM_PREFIX):], pretrained=False, num_classes=0)
-        return Backbone(model, int(model.num_features))
+        return _timm_backbone(name[len(TIMM_PREFIX):], input_size)
     if name not in BACKBONES:
         raise ValueError(f"unknown backbone {name!r}; choose one of: {backbone_names()}")
     return BACKBONES[name](input_size)
+
+
+def _timm_backbone(model_name: str, input_size: int) -> Backbone:
+    """A timm model without classifier; ViT-like models get the input size and take other sizes too."""
+    if not _ext.timm().available:
+        raise ValueError(f"backbone {TIMM_PREFIX}{model_name!r} needs timm: pip install timm")
+    timm = _ext.require("timm", _ext.timm)
+    try:
+        try:  # ViTs: position embeddings for this size, interpolated for multi-crop's small crops
+            model = timm.create_model(model_name, pretrained=False, num_classes=0, img_size=input_size,
+                                      dynamic_img_size=True)
+        except TypeError:  # convolutional models take no image size
+            model = timm.create_model(model_name, pretrained=False, num_classes=0)
+    except RuntimeError as error:  # timm's "Unknown model"
+        raise ValueError(f"timm cannot build {model_name!r}: {error}") from None
+    return Backbone(model, int(model.num_features))
 
 
 def wrap_backbone(module: nn.Module, input_size: int) -> Backbone:
     """A user module as a Backbone; its feature size is read from one forward pass."""
     was_training = module.training
     module.eval()
+    device = next((p.device for p in module.parameters()), torch.device("cpu"))
     with torch.no_grad():
-        features = module(torch.zeros(2, 3, input_size, input_size))
+        features = module(torch.zeros(2, 3, input_size, input_size, device=device))
     module.train(was_training)
     return Backbone(module, int(features.flatten(1).shape[1]))

@@ -20,6 +20,25 @@ import torch
 
 CHECKPOINT_NAME = "checkpoint.pt"
 BACKBONE_PREFIX = "backbone."
+CUSTOM_BACKBONE = "custom:"  # config.backbone of a run on a user module: "custom:<class name>"
+# Settings a resumed run must share with its checkpoint: they fix shapes, batches and schedules.
+RESUME_FIXED = ("method", "backbone", "input_size", "batch_size", "accumulate", "epochs", "optimizer", "lr",
+                "weight_decay", "warmup_epochs", "seed", "precision", "method_kwargs")
+
+
+def rank_state_path(checkpoint: Path, rank: int) -> Path:
+    """Where rank ``rank`` > 0 keeps what differs per rank (memory banks, generators)."""
+    return checkpoint.with_name(f"{checkpoint.stem}.rank{rank}{checkpoint.suffix}")
+
+
+def check_resumable(state: Dict[str, Any], config: Dict[str, Any], world_size: int, path: Path) -> None:
+    """ValueError naming the first setting that differs from the checkpoint's run."""
+    for name in RESUME_FIXED:
+        if state["config"].get(name) != config.get(name):
+            raise ValueError(f"cannot resume '{path}' with {name}={config.get(name)!r}: its run has "
+                             f"{name}={state['config'].get(name)!r}")
+    if state["world_size"] != world_size:
+        raise ValueError(f"cannot resume '{path}' on {world_size} processes: its run had {state['world_size']}")
 
 
 def save_checkpoint(path: Union[str, Path], state: Dict[str, Any]) -> None:
@@ -34,8 +53,8 @@ def save_checkpoint(path: Union[str, Path], state: Dict[str, Any]) -> None:
     os.replace(temporary, path)
 
 
-def load_checkpoint(path: Union[str, Path]) -> Dict[str, Any]:
-    """Reads a checkpoint; ValueError naming the file when it is not one of ours."""
+def load_checkpoint(path: Union[str, Path], kind: str = "training") -> Dict[str, Any]:
+    """Reads a checkpoint (``kind="rank"``: a rank's own state); ValueError naming the file when it is not one."""
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"no checkpoint at '{path}'")
@@ -43,8 +62,9 @@ def load_checkpoint(path: Union[str, Path]) -> Dict[str, Any]:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # pickle, zip and torch errors all mean an unreadable file
         raise ValueError(f"cannot read checkpoint '{path}': {error}") from None
-    if not isinstance(state, dict) or "config" not in state or "method" not in state:
-        raise ValueError(f"'{path}' is not a fastssl training checkpoint")
+    required = ("config", "method") if kind == "training" else ("step", "buffers", "rng")
+    if not isinstance(state, dict) or any(key not in state for key in required):
+        raise ValueError(f"'{path}' is not a fastssl {kind} checkpoint")
     return state
 
 

@@ -18,7 +18,7 @@ from torch import nn
 from fastssl.data import FastLoader, LightlyDataset
 from fastssl.data._image_loaders import pil_loader
 from fastssl.train.backbones import build_backbone
-from fastssl.train.checkpoint import backbone_state_dict, load_checkpoint
+from fastssl.train.checkpoint import CUSTOM_BACKBONE, backbone_state_dict, load_checkpoint
 from fastssl.train.distributed import resolve_device
 from fastssl.transforms.reference import ViewTransform
 from fastssl.transforms.spec import NormalizeSpec, RandomResizedCropSpec, ViewSpec
@@ -82,6 +82,9 @@ def load_backbone(checkpoint: Union[str, Path]) -> Tuple[nn.Module, int]:
     """The trained backbone of a ``fastssl train`` checkpoint and the run's input size."""
     state = load_checkpoint(checkpoint)
     config = state["config"]
+    if config["backbone"].startswith(CUSTOM_BACKBONE):
+        raise ValueError(f"'{checkpoint}' was trained on a user module ({config['backbone']}): build that module "
+                         "and load fastssl.train.checkpoint.backbone_state_dict(state) into it")
     backbone = build_backbone(config["backbone"], config["input_size"]).module
     backbone.load_state_dict(backbone_state_dict(state))
     return backbone, config["input_size"]

@@ -26,6 +26,7 @@ class Schedule:
     """Per-step values of the learning rate and weight decay of a run."""
 
     lr: float  # peak, already scaled to the global batch
+    no_decay_lr_scale: float  # of the learning rate of biases and norm layers
     weight_decay: float
     weight_decay_end: Optional[float]
     warmup_steps: int
@@ -41,8 +42,9 @@ class Schedule:
 
     def apply(self, optimizer: Optimizer, step: int) -> None:
         """Sets the values of ``step`` (counting from 0) in the optimizer's groups."""
-        update_param_groups(optimizer, default_update={"lr": self.lr_at(step)},
-                            updates=[{"name": "decay", "weight_decay": self.weight_decay_at(step)}])
+        lr = self.lr_at(step)
+        update_param_groups(optimizer, updates=[{"name": "decay", "lr": lr, "weight_decay": self.weight_decay_at(step)},
+                                                {"name": "no_decay", "lr": lr * self.no_decay_lr_scale}])
 
 
 def resolve_recipe(method: SSLMethod, config: TrainConfig) -> OptimizerRecipe:
@@ -60,6 +62,8 @@ def resolve_recipe(method: SSLMethod, config: TrainConfig) -> OptimizerRecipe:
                        else config.warmup_epochs),
         momentum=recipe.momentum,
         weight_decay_end=recipe.weight_decay_end if config.weight_decay is None else None,
+        clip_grad_norm=recipe.clip_grad_norm,
+        no_decay_lr_scale=recipe.no_decay_lr_scale,
     )
 
 
@@ -80,7 +84,7 @@ def build_optimizer(method: SSLMethod, recipe: OptimizerRecipe, config: TrainCon
     else:
         optimizer = torch.optim.AdamW(groups, lr=lr)
     total_steps = steps_per_epoch * config.epochs
-    schedule = Schedule(lr=lr, weight_decay=recipe.weight_decay, weight_decay_end=recipe.weight_decay_end,
+    schedule = Schedule(lr=lr, no_decay_lr_scale=recipe.no_decay_lr_scale, weight_decay=recipe.weight_decay, weight_decay_end=recipe.weight_decay_end,
                         warmup_steps=min(recipe.warmup_epochs * steps_per_epoch, total_steps),
                         total_steps=total_steps)
     return optimizer, schedule

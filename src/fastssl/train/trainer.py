@@ -4,12 +4,13 @@ One optimizer step takes ``accumulate`` batches. Checkpoints are written at the
 end of every epoch and every ``checkpoint_every`` steps; ``resume=True``
 continues from the last one exactly as if the run had not stopped: the loader
 resumes at the next batch of the epoch (its augmentations are counter-based),
-and every generator, buffer and optimizer state is restored.
+and every generator, buffer and optimizer state is restored, per rank.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import time
 import warnings
@@ -18,12 +19,14 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Union
 
 import torch
+import torch.distributed as dist
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 from fastssl.data import FastLoader, LightlyDataset
 from fastssl.train.backbones import Backbone, build_backbone, wrap_backbone
-from fastssl.train.checkpoint import CHECKPOINT_NAME, load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from fastssl.train.checkpoint import (CHECKPOINT_NAME, CUSTOM_BACKBONE, check_resumable, load_checkpoint,
+                                      rank_state_path, rng_state, save_checkpoint, set_rng_state)
 from fastssl.train.config import TrainConfig
 from fastssl.train.distributed import Process, process_group
 from fastssl.train.methods import SSLMethod, build_method
@@ -73,12 +76,13 @@ def train(config: Optional[TrainConfig] = None, *, backbone: Union[str, nn.Modul
         ...                batch_size=128, input_size=96, out="runs/simclr")
         >>> torch.save(result.method.backbone.state_dict(), "backbone.pt")
     """
-    if isinstance(backbone, str):
-        settings["backbone"], backbone = backbone, None
-    if config is None:
-        config = TrainConfig(**settings)
-    elif settings:
+    if config is not None and settings:
         raise ValueError("pass either a TrainConfig or keyword settings, not both")
+    config = config or TrainConfig(**settings)
+    if isinstance(backbone, str):
+        config, backbone = dataclasses.replace(config, backbone=backbone), None
+    elif backbone is not None:
+        config = dataclasses.replace(config, backbone=f"{CUSTOM_BACKBONE}{type(backbone).__name__}")
     with process_group(config.device) as process:
         return _Run(config, process, backbone, transform).fit(resume, on_step_end)
 
@@ -89,6 +93,9 @@ class _Run:
     def __init__(self, config: TrainConfig, process: Process, user_backbone: Optional[nn.Module], transform: Any):
         if config.precision == "fp16" and process.device.type != "cuda":
             raise ValueError("precision 'fp16' needs a CUDA device; use 'bf16' on the CPU")
+        if config.on_error == "skip" and process.world_size > 1:
+            raise ValueError("on_error='skip' needs a single process: ranks would get different batch counts "
+                             "and sizes; remove the bad files or train on one process")
         self.config, self.process = config, process
         self.out = Path(config.out)
         self.checkpoint_path = self.out / CHECKPOINT_NAME
@@ -97,8 +104,8 @@ class _Run:
         self.loader = self._build_loader(transform or self.method.transform(config.input_size))
         self.steps_per_epoch = math.ceil(len(self.loader) / config.accumulate)
         self.total_steps = self.steps_per_epoch * config.epochs
-        recipe = resolve_recipe(self.method, config)
-        self.optimizer, self.schedule = build_optimizer(self.method, recipe, config, process.world_size,
+        self.recipe = resolve_recipe(self.method, config)
+        self.optimizer, self.schedule = build_optimizer(self.method, self.recipe, config, process.world_size,
                                                         self.steps_per_epoch)
         self.scaler = torch.amp.GradScaler(process.device.type, enabled=config.precision == "fp16")
         self.model = self._parallel(self.method)
@@ -149,27 +156,32 @@ class _Run:
 
     # -- checkpoints -----------------------------------------------------------------
 
+    def _rank_state(self) -> Dict[str, Any]:
+        # state_dict() leaves out non-persistent buffers, such as Lightly's memory banks
+        return {"step": self.step, "buffers": dict(self.method.named_buffers()), "rng": rng_state()}
+
     def _save(self) -> None:
         if not self.process.is_main:
+            save_checkpoint(rank_state_path(self.checkpoint_path, self.process.rank), self._rank_state())
             return
         save_checkpoint(self.checkpoint_path, {
-            "config": self.config.to_dict(), "method": self.method.state_dict(),
-            # state_dict() leaves out non-persistent buffers, such as Lightly's memory banks
-            "buffers": dict(self.method.named_buffers()),
-            "optimizer": self.optimizer.state_dict(), "scaler": self.scaler.state_dict(),
-            "epoch": self.epoch, "step": self.step, "loader": self.loader.state_dict(),
-            "rng": rng_state(), "history": self.history, "meter": self.meter.state(),
+            "config": self.config.to_dict(), "world_size": self.process.world_size,
+            "method": self.method.state_dict(), "optimizer": self.optimizer.state_dict(),
+            "scaler": self.scaler.state_dict(), "epoch": self.epoch, "loader": self.loader.state_dict(),
+            "history": self.history, "meter": self.meter.state(), **self._rank_state(),
         })
+
+    def _checkpoint_exists(self) -> bool:
+        """Rank 0's answer on every rank, so that all ranks resume or none does."""
+        exists = [self.checkpoint_path.is_file()]
+        if self.process.world_size > 1:
+            dist.broadcast_object_list(exists, src=0)
+        return bool(exists[0])
 
     def _restore(self) -> None:
         state = load_checkpoint(self.checkpoint_path)
-        if state["config"]["method"] != self.config.method:
-            raise ValueError(f"'{self.checkpoint_path}' is a {state['config']['method']} run, "
-                             f"not {self.config.method}")
+        check_resumable(state, self.config.to_dict(), self.process.world_size, self.checkpoint_path)
         self.method.load_state_dict(state["method"])
-        buffers = dict(self.method.named_buffers())
-        for name, value in state["buffers"].items():
-            buffers[name].copy_(value)
         self.optimizer.load_state_dict(state["optimizer"])
         self.scaler.load_state_dict(state["scaler"])
         self.epoch, self.step = state["epoch"], state["step"]
@@ -177,12 +189,25 @@ class _Run:
         self.meter = EpochMeter.from_state(state["meter"])
         loader_state = state["loader"]
         self.start_batch = loader_state["batch"] if loader_state["epoch"] == self.epoch else 0
-        set_rng_state(state["rng"])
+        rank_state = state
+        if not self.process.is_main:
+            rank_state = load_checkpoint(rank_state_path(self.checkpoint_path, self.process.rank), kind="rank")
+            if rank_state["step"] != self.step:
+                raise ValueError(f"rank {self.process.rank}'s state is from step {rank_state['step']}, "
+                                 f"the checkpoint from step {self.step}: the run stopped while saving")
+        buffers = dict(self.method.named_buffers())
+        for name, value in rank_state["buffers"].items():
+            buffers[name].copy_(value)
+        set_rng_state(rank_state["rng"])
+        if self.loader.backend == "python":
+            warnings.warn("resuming on the reference data path: the remaining batches hold the same images, but "
+                          "their augmentations come from DataLoader workers and differ from the interrupted run's",
+                          UserWarning, stacklevel=3)
 
     # -- the loop --------------------------------------------------------------------
 
     def fit(self, resume: bool, on_step_end: Optional[Callable[[TrainState], None]]) -> TrainResult:
-        if resume and self.checkpoint_path.is_file():
+        if resume and self._checkpoint_exists():
             self._restore()
         self.method.train()
         while self.epoch < self.config.epochs:
@@ -202,27 +227,36 @@ class _Run:
         batches = len(self.loader)
         bar = ProgressBar(self.epoch, self.config.epochs, batches, start,
                           self.config.progress and self.process.is_main)
-        group_start, group_size = start, 0
+        open_group = False  # gradients accumulated since the last optimizer step
         waited_since = time.perf_counter()
-        for index, batch in enumerate(self.loader, start):
+        for batch in self.loader:
             got_batch = time.perf_counter()
-            if index == group_start:
-                group_size = min(self.config.accumulate, batches - group_start)
+            # The loader's position, not a count of batches: batches whose files were all skipped are not yielded.
+            index = self.loader.state_dict()["batch"] - 1
+            group_start = index - index % self.config.accumulate
+            group_size = min(self.config.accumulate, batches - group_start)
             closes_group = index + 1 == group_start + group_size
             loss = self._forward_backward(batch[0], group_size, sync=closes_group)
+            open_group = not closes_group
             if closes_group:
                 self._optimizer_step()
-                group_start = index + 1
             images = batch[0][0].shape[0] * self.process.world_size
             self.meter.add(loss, images, got_batch - waited_since, time.perf_counter() - waited_since)
             bar.update(self.meter)
             if closes_group:
-                if self.config.checkpoint_every and self.step % self.config.checkpoint_every == 0:
-                    self._save()
-                if on_step_end is not None:
-                    on_step_end(TrainState(self.epoch, self.step, self.total_steps, float(loss)))
+                self._after_step(on_step_end, loss, last_of_epoch=index + 1 == batches)
             waited_since = time.perf_counter()
+        if open_group:  # the epoch's last batches were skipped: step with what was accumulated
+            self._optimizer_step()
         bar.close()
+
+    def _after_step(self, on_step_end: Optional[Callable[[TrainState], None]], loss: torch.Tensor,
+                    last_of_epoch: bool) -> None:
+        every = self.config.checkpoint_every
+        if every and self.step % every == 0 and not last_of_epoch:  # the epoch's end saves anyway
+            self._save()
+        if on_step_end is not None:
+            on_step_end(TrainState(self.epoch, self.step, self.total_steps, float(loss)))
 
     def _forward_backward(self, views: List[torch.Tensor], group_size: int, sync: bool) -> torch.Tensor:
         device = self.process.device
@@ -241,6 +275,9 @@ class _Run:
 
     def _optimizer_step(self) -> None:
         self.method.on_after_backward(self.epoch)
+        if self.recipe.clip_grad_norm is not None:
+            self.scaler.unscale_(self.optimizer)
+            nn.utils.clip_grad_norm_(self.method.parameters(), self.recipe.clip_grad_norm)
         self.schedule.apply(self.optimizer, self.step)
         self.scaler.step(self.optimizer)
         self.scaler.update()

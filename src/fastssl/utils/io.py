@@ -7,8 +7,9 @@ one row per image. Files written by Lightly load here and the other way round.
 from __future__ import annotations
 
 import csv
+import json
 import re
-from typing import List, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -84,3 +85,65 @@ def load_embeddings(path: str) -> Tuple[np.ndarray, List[int], List[str]]:
             labels.append(int(row[-1]))
             embeddings.append(row[1:-1])
     return np.array(embeddings).astype(np.float64), labels, filenames
+
+
+def load_embeddings_as_dict(path: str, embedding_name: str = "default",
+                            return_all: bool = False) -> Union[Dict[str, Any], Tuple[Any, ...]]:
+    """The embeddings of a CSV as Lightly's upload dictionary.
+
+    Returns ``{"embeddingName": ..., "embeddings": [{"fileName", "value", "label"}, ...]}``,
+    or with ``return_all`` the tuple ``(dict, embeddings, labels, filenames)``.
+    """
+    embeddings, labels, filenames = load_embeddings(path)
+    data = {
+        "embeddingName": embedding_name,
+        "embeddings": [{"fileName": filename, "value": embedding.tolist(), "label": label}
+                       for embedding, filename, label in zip(embeddings, filenames, labels)],
+    }
+    return (data, embeddings, labels, filenames) if return_all else data
+
+
+class COCO_ANNOTATION_KEYS:  # noqa: N801 - Lightly's name
+    """COCO annotation keys, plus the key of custom metadata."""
+
+    images: str = "images"
+    images_id: str = "id"
+    images_filename: str = "file_name"
+    custom_metadata: str = "metadata"
+    custom_metadata_image_id: str = "image_id"
+
+
+def format_custom_metadata(custom_metadata: List[Tuple[str, Any]]) -> Dict[str, List[Any]]:
+    """(filename, metadata dict) pairs as COCO-style ``{"images": [...], "metadata": [...]}``."""
+    keys = COCO_ANNOTATION_KEYS
+    return {
+        keys.images: [{keys.images_id: i, keys.images_filename: filename}
+                      for i, (filename, _) in enumerate(custom_metadata)],
+        keys.custom_metadata: [{keys.custom_metadata_image_id: i, **metadata}
+                               for i, (_, metadata) in enumerate(custom_metadata)],
+    }
+
+
+def save_custom_metadata(path: str, custom_metadata: List[Tuple[str, Any]]) -> None:
+    """Writes :func:`format_custom_metadata` of ``custom_metadata`` as JSON."""
+    with open(path, "w") as file:
+        json.dump(format_custom_metadata(custom_metadata), file)
+
+
+def save_tasks(path: str, tasks: List[str]) -> None:
+    """Writes a list of prediction task names as JSON."""
+    with open(path, "w") as file:
+        json.dump(tasks, file)
+
+
+def save_schema(path: str, task_type: str, ids: List[int], names: List[str]) -> None:
+    """Writes a prediction schema (task type and categories) as JSON.
+
+    Raises:
+        ValueError: If ``ids`` and ``names`` differ in length.
+    """
+    if len(ids) != len(names):
+        raise ValueError("ids and names must have same length!")
+    schema = {"task_type": task_type, "categories": [{"id": i, "name": name} for i, name in zip(ids, names)]}
+    with open(path, "w") as file:
+        json.dump(schema, file)

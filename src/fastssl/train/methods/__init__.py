@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Dict, Type
 
 from fastssl.train.backbones import Backbone
-from fastssl.train.methods.base import MomentumTeacher, OptimizerRecipe, SSLMethod
+from fastssl.train.methods.base import EMASchedule, OptimizerRecipe, SSLMethod
 from fastssl.train.methods.clustering import SwaV
 from fastssl.train.methods.contrastive import NNCLR, MoCo, SimCLR
 from fastssl.train.methods.redundancy_reduction import BarlowTwins, VICReg
@@ -36,5 +36,5 @@ def build_method(name: str, backbone: Backbone, gather_distributed: bool = False
         raise ValueError(f"method {name!r}: {error}") from None
 
 
-__all__ = ["METHODS", "OptimizerRecipe", "SSLMethod", "MomentumTeacher", "build_method", "method_class",
+__all__ = ["METHODS", "OptimizerRecipe", "SSLMethod", "EMASchedule", "build_method", "method_class",
            "SimCLR", "MoCo", "BYOL", "SimSiam", "BarlowTwins", "VICReg", "DINO", "SwaV", "NNCLR"]

@@ -32,6 +32,9 @@ class OptimizerRecipe:
         warmup_epochs: Linear warmup before the cosine decay.
         momentum: SGD/LARS momentum.
         weight_decay_end: Final weight decay of a cosine weight-decay schedule (DINO), or None.
+        clip_grad_norm: Clip the gradient norm to this value before each step (DINO), or None.
+        no_decay_lr_scale: Learning rate of biases and norm layers relative to the others
+            (Barlow Twins: 0.0048 / 0.2).
     """
 
     name: str
@@ -40,6 +43,8 @@ class OptimizerRecipe:
     warmup_epochs: int = 0
     momentum: float = 0.9
     weight_decay_end: Optional[float] = None
+    clip_grad_norm: Optional[float] = None
+    no_decay_lr_scale: float = 1.0
 
 
 def local_crop_size(input_size: int) -> int:
@@ -81,18 +86,27 @@ class SSLMethod(nn.Module):
         """Called after the gradients of a step are complete, before the optimizer step."""
 
     def on_after_step(self, step: int, total_steps: int) -> None:
-        """Called after each optimizer step (``step`` counts from 1)."""
+        """Called after each optimizer step; ``step`` is its index (0 for the first)."""
 
     def features(self, images: Tensor) -> Tensor:
         """Backbone features (B, D), as used for embeddings."""
         return self.backbone(images).flatten(1)
 
+    def momentum_projection(self, images: Tensor) -> Tensor:
+        """The EMA teacher's projection, for methods with ``backbone_momentum`` and ``projection_head_momentum``."""
+        return self.projection_head_momentum(self.backbone_momentum(images).flatten(1))
 
-class MomentumTeacher:
-    """EMA copies of student modules, updated with a cosine momentum schedule.
+    def update_teacher(self, step: int, total_steps: int) -> None:
+        """Moves the EMA backbone and projection head towards the student's (``self.ema`` schedule)."""
+        self.ema.update([(self.backbone, self.backbone_momentum),
+                         (self.projection_head, self.projection_head_momentum)], step, total_steps)
 
-    The schedule rises from ``start`` to 1 over training as in BYOL and DINO;
-    ``start == 1`` is invalid, and a constant momentum (MoCo) is ``constant=True``.
+
+class EMASchedule:
+    """The momentum of EMA teachers over training, and the update that applies it.
+
+    The momentum rises from ``start`` to 1 with a half cosine, as in BYOL and DINO,
+    or stays at ``start`` with ``constant=True`` (MoCo).
     """
 
     def __init__(self, start: float, constant: bool = False):

@@ -10,8 +10,8 @@ from fastssl.loss import BarlowTwinsLoss, VICRegLoss
 from fastssl.models.modules.heads import BarlowTwinsProjectionHead, VICRegProjectionHead
 from fastssl.train.backbones import Backbone
 from fastssl.train.methods.base import OptimizerRecipe, SSLMethod
-from fastssl.transforms import BYOLTransform, VICRegTransform
-from fastssl.transforms.byol_transform import BYOLView1Transform, BYOLView2Transform
+from fastssl.train.methods.self_distillation import byol_transform
+from fastssl.transforms import VICRegTransform
 
 
 class BarlowTwins(SSLMethod):
@@ -21,7 +21,9 @@ class BarlowTwins(SSLMethod):
     """
 
     name = "barlowtwins"
-    recipe = OptimizerRecipe("lars", base_lr=0.2, weight_decay=1.5e-6, warmup_epochs=10)
+    # The paper's learning rates: 0.2 for weights, 0.0048 for biases and batch norm parameters.
+    recipe = OptimizerRecipe("lars", base_lr=0.2, weight_decay=1.5e-6, warmup_epochs=10,
+                             no_decay_lr_scale=0.0048 / 0.2)
 
     def __init__(self, backbone: Backbone, gather_distributed: bool = False, hidden_dim: int = 8192,
                  output_dim: int = 8192, lambda_param: float = 5e-3):
@@ -31,9 +33,7 @@ class BarlowTwins(SSLMethod):
 
     @staticmethod
     def transform(input_size: int) -> Any:
-        # The paper's augmentations are BYOL's.
-        return BYOLTransform(view_1_transform=BYOLView1Transform(input_size=input_size),
-                             view_2_transform=BYOLView2Transform(input_size=input_size))
+        return byol_transform(input_size)  # the paper's augmentations are BYOL's
 
     def forward(self, views: Sequence[Tensor], epoch: int) -> Tensor:  # type: ignore[override]
         z0, z1 = (self.projection_head(self.features(view)) for view in views[:2])

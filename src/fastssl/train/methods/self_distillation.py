@@ -12,9 +12,15 @@ from fastssl.loss import DINOLoss, NegativeCosineSimilarity
 from fastssl.models.modules.heads import (BYOLPredictionHead, BYOLProjectionHead, DINOProjectionHead,
                                           SimSiamPredictionHead, SimSiamProjectionHead)
 from fastssl.train.backbones import Backbone
-from fastssl.train.methods.base import local_crop_size, MomentumTeacher, OptimizerRecipe, SSLMethod
+from fastssl.train.methods.base import local_crop_size, EMASchedule, OptimizerRecipe, SSLMethod
 from fastssl.transforms import BYOLTransform, DINOTransform, SimSiamTransform
 from fastssl.transforms.byol_transform import BYOLView1Transform, BYOLView2Transform
+
+
+def byol_transform(input_size: int) -> BYOLTransform:
+    """BYOL's two asymmetric views (also Barlow Twins' augmentations)."""
+    return BYOLTransform(view_1_transform=BYOLView1Transform(input_size=input_size),
+                         view_2_transform=BYOLView2Transform(input_size=input_size))
 
 
 def _is_vit(module: nn.Module) -> bool:
@@ -26,36 +32,34 @@ class BYOL(SSLMethod):
     """BYOL: Grill et al., 2020, https://arxiv.org/abs/2006.07733.
 
     The online network predicts the EMA target network's projection of the other
-    view (momentum 0.99 -> 1, cosine); symmetric negative cosine similarity.
+    view (momentum 0.996 -> 1, cosine); symmetric negative cosine similarity.
     """
 
     name = "byol"
     recipe = OptimizerRecipe("lars", base_lr=0.2, weight_decay=1.5e-6, warmup_epochs=10)
 
     def __init__(self, backbone: Backbone, gather_distributed: bool = False, hidden_dim: int = 4096,
-                 output_dim: int = 256, momentum: float = 0.99):
+                 output_dim: int = 256, momentum: float = 0.996):
         super().__init__(backbone, gather_distributed)
         self.projection_head = BYOLProjectionHead(self.feature_dim, hidden_dim, output_dim)
         self.prediction_head = BYOLPredictionHead(output_dim, hidden_dim, output_dim)
-        self.teacher = MomentumTeacher(momentum)
-        self.backbone_momentum = self.teacher.copy(self.backbone)
-        self.projection_head_momentum = self.teacher.copy(self.projection_head)
+        self.ema = EMASchedule(momentum)
+        self.backbone_momentum = self.ema.copy(self.backbone)
+        self.projection_head_momentum = self.ema.copy(self.projection_head)
         self.criterion = NegativeCosineSimilarity()
 
     @staticmethod
     def transform(input_size: int) -> Any:
-        return BYOLTransform(view_1_transform=BYOLView1Transform(input_size=input_size),
-                             view_2_transform=BYOLView2Transform(input_size=input_size))
+        return byol_transform(input_size)
 
     def forward(self, views: Sequence[Tensor], epoch: int) -> Tensor:  # type: ignore[override]
         p0, p1 = (self.prediction_head(self.projection_head(self.features(view))) for view in views[:2])
         with torch.no_grad():
-            z0, z1 = (self.projection_head_momentum(self.backbone_momentum(view).flatten(1)) for view in views[:2])
+            z0, z1 = (self.momentum_projection(view) for view in views[:2])
         return 0.5 * (self.criterion(p0, z1) + self.criterion(p1, z0))
 
     def on_after_step(self, step: int, total_steps: int) -> None:
-        self.teacher.update([(self.backbone, self.backbone_momentum),
-                             (self.projection_head, self.projection_head_momentum)], step, total_steps)
+        self.update_teacher(step, total_steps)
 
 
 class SimSiam(SSLMethod):
@@ -94,7 +98,8 @@ class DINO(SSLMethod):
 
     name = "dino"
     # The paper's ViT recipe; ResNets use ``resnet_recipe`` (the paper's ResNet-50 run).
-    recipe = OptimizerRecipe("adamw", base_lr=0.0005, weight_decay=0.04, warmup_epochs=10, weight_decay_end=0.4)
+    recipe = OptimizerRecipe("adamw", base_lr=0.0005, weight_decay=0.04, warmup_epochs=10, weight_decay_end=0.4,
+                             clip_grad_norm=3.0)
     resnet_recipe = OptimizerRecipe("sgd", base_lr=0.03, weight_decay=1e-4, warmup_epochs=10)
 
     def __init__(self, backbone: Backbone, gather_distributed: bool = False, hidden_dim: int = 2048,
@@ -104,9 +109,9 @@ class DINO(SSLMethod):
         batch_norm = not _is_vit(self.backbone)
         self.projection_head = DINOProjectionHead(self.feature_dim, hidden_dim, bottleneck_dim, num_prototypes,
                                                   batch_norm=batch_norm, freeze_last_layer=freeze_last_layer)
-        self.teacher = MomentumTeacher(momentum)
-        self.backbone_momentum = self.teacher.copy(self.backbone)
-        self.projection_head_momentum = self.teacher.copy(self.projection_head)
+        self.ema = EMASchedule(momentum)
+        self.backbone_momentum = self.ema.copy(self.backbone)
+        self.projection_head_momentum = self.ema.copy(self.projection_head)
         self.criterion = DINOLoss(output_dim=num_prototypes, warmup_teacher_temp_epochs=warmup_teacher_temp_epochs)
 
     @staticmethod
@@ -119,8 +124,7 @@ class DINO(SSLMethod):
     def forward(self, views: Sequence[Tensor], epoch: int) -> Tensor:  # type: ignore[override]
         global_views = views[:2]
         with torch.no_grad():
-            teacher_out = [self.projection_head_momentum(self.backbone_momentum(view).flatten(1))
-                           for view in global_views]
+            teacher_out = [self.momentum_projection(view) for view in global_views]
         student_out = [self.projection_head(self.features(view)) for view in views]
         return self.criterion(teacher_out, student_out, epoch=epoch)
 
@@ -128,5 +132,4 @@ class DINO(SSLMethod):
         self.projection_head.cancel_last_layer_gradients(current_epoch=epoch)
 
     def on_after_step(self, step: int, total_steps: int) -> None:
-        self.teacher.update([(self.backbone, self.backbone_momentum),
-                             (self.projection_head, self.projection_head_momentum)], step, total_steps)
+        self.update_teacher(step, total_steps)
