@@ -11,8 +11,9 @@ import itertools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
+import numpy as np
 from PIL import Image
 from torchvision import datasets
 from tqdm import tqdm
@@ -117,6 +118,47 @@ class VideoDataset(datasets.VisionDataset):
     def __len__(self) -> int:
         """Returns the number of frames of all videos."""
         return self._length
+
+    def read_frames(self, indices: Sequence[int], failed: Optional[Dict[int, str]] = None) -> List[np.ndarray]:
+        """The frames at dataset ``indices`` as RGB uint8 (H, W, 3) arrays, in the order asked.
+
+        Frames are grouped by video and read in ascending order, so each group of
+        pictures is decoded once however many of its frames are asked for (a
+        per-frame reader seeks to the previous keyframe for every frame).
+
+        Args:
+            indices: Dataset indices of the frames.
+            failed: If given, a video that cannot be read does not raise: the
+                positions of its frames map to the error message here, and their
+                entries in the result are None.
+
+        Raises:
+            IndexError: An index is out of bounds.
+            VideoError: A frame cannot be loaded; the message names the video.
+        """
+        by_video: Dict[int, List[Tuple[int, int]]] = {}
+        for position, index in enumerate(indices):
+            video_index, frame_number = self._locate(int(index))
+            by_video.setdefault(video_index, []).append((frame_number, position))
+        frames: List[Optional[np.ndarray]] = [None] * len(indices)
+        allow_equal = not self.exception_on_non_increasing_timestamp
+        for video_index, wanted in by_video.items():
+            numbers = sorted({number for number, _ in wanted})
+            try:
+                decoded = dict(zip(numbers, self._reader(video_index).read_many(numbers, allow_equal)))
+            except VideoError as error:
+                if failed is None:
+                    raise
+                failed.update((position, str(error)) for _, position in wanted)
+                continue
+            for number, position in wanted:
+                frames[position] = decoded[number]
+        return frames  # type: ignore[return-value]
+
+    def frame_targets(self) -> List[int]:
+        """The target (video index) of every frame, in dataset order."""
+        return [video_index for video_index in range(len(self.videos))
+                for _ in range(self._video_frame_count(video_index))]
 
     def get_filename(self, index: int) -> str:
         """Filename of the frame at ``index``: ``{video}-{frame}-{format}.png``.

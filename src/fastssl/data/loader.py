@@ -21,7 +21,7 @@ import os
 import queue
 import threading
 import warnings
-from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -65,6 +65,10 @@ class FastLoader:
         rank, world_size: The shard to load, as DistributedSampler; default from torch.distributed.
         collate_fn: The older Lightly API (e.g. ``SimCLRCollateFunction()``) for a
             dataset without a transform; batches then have that function's structure.
+        frames_per_chunk: For a folder of videos: shuffle runs of this many
+            consecutive frames (not single frames), so that each batch's frames
+            are decoded with one pass over a few groups of pictures. Every frame
+            is still loaded once per epoch; 1 shuffles single frames.
 
     Example:
         >>> dataset = LightlyDataset("path/to/images", transform=SimCLRTransform())
@@ -76,7 +80,8 @@ class FastLoader:
     def __init__(self, dataset: Any, batch_size: int, shuffle: bool = False, drop_last: bool = False,
                  num_threads: Optional[int] = None, backend: str = "auto", device: Any = None, seed: int = 0,
                  prefetch: int = 2, on_error: str = "raise", rank: Optional[int] = None,
-                 world_size: Optional[int] = None, collate_fn: Optional[Callable[[Any], Any]] = None):
+                 world_size: Optional[int] = None, collate_fn: Optional[Callable[[Any], Any]] = None,
+                 frames_per_chunk: int = 32):
         if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
         if num_threads is not None and (not isinstance(num_threads, int) or num_threads < 1):
@@ -87,6 +92,8 @@ class FastLoader:
             raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
         if on_error not in ON_ERROR:
             raise ValueError(f"on_error must be one of {ON_ERROR}, got {on_error!r}")
+        if not isinstance(frames_per_chunk, int) or frames_per_chunk < 1:
+            raise ValueError(f"frames_per_chunk must be a positive int, got {frames_per_chunk!r}")
         self.dataset = dataset
         # A torch Subset (e.g. from random_split) of a LightlyDataset: the engine loads
         # the parent's files, position i of the subset being parent sample indices[i].
@@ -100,6 +107,7 @@ class FastLoader:
         self.prefetch = prefetch
         self.on_error = on_error
         self.collate_fn = collate_fn
+        self.frames_per_chunk = frames_per_chunk
         self.rank, self.world_size = resolve_rank(rank, world_size)
         self._next_epoch = 0
         self._start_batch = 0  # of the next iteration (load_state_dict resumes mid-epoch)
@@ -146,6 +154,8 @@ class FastLoader:
             return f"NVIDIA DALI is unavailable ({_ext.dali().detail})"
         if self.collate_fn is not None:
             return "the DALI backend does not run collate functions"
+        if self._is_video():
+            return "the DALI backend reads image folders, not videos"
         reason = self._folder_and_spec_problem(spec)
         if reason:
             return reason
@@ -180,9 +190,13 @@ class FastLoader:
         if not isinstance(self._parent, LightlyDataset):
             return f"{type(self._parent).__name__} is not a LightlyDataset"
         inner = self._parent.dataset
-        if getattr(inner, "samples", None) is None:
-            return f"{type(inner).__name__} is not a folder of image files"
+        if getattr(inner, "samples", None) is None and not self._is_video():
+            return f"{type(inner).__name__} is not a folder of image files or videos"
         return None
+
+    def _is_video(self) -> bool:
+        """A LightlyDataset of a video folder (its frames are read in groups, then augmented)."""
+        return isinstance(self._parent, LightlyDataset) and hasattr(self._parent.dataset, "read_frames")
 
     # -- epochs and batches ------------------------------------------------------------
 
@@ -208,8 +222,9 @@ class FastLoader:
         self._position = {"epoch": epoch, "batch": batch}
 
     def _epoch_batches(self, epoch: int) -> List[np.ndarray]:
+        chunk = self.frames_per_chunk if self._is_video() else 1
         indices = shard_indices(len(self.dataset), shuffle=self.shuffle, seed=self.seed, epoch=epoch,
-                                rank=self.rank, world_size=self.world_size)
+                                rank=self.rank, world_size=self.world_size, chunk=chunk)
         return batches(indices, self.batch_size, self.drop_last, len(self.dataset), self.world_size)
 
     def __len__(self) -> int:
@@ -242,9 +257,12 @@ class FastLoader:
         """The batch renderer of the chosen backend (a CppRenderer or a DaliRenderer), built once."""
         if self._renderer is None:
             inner = self._parent.dataset
-            paths = [path for path, _ in inner.samples]
-            self._targets = torch.as_tensor([label for _, label in inner.samples], dtype=torch.long)
             self._filenames = self._parent.get_filenames()
+            if self._is_video():  # frames come decoded; their names only label errors
+                paths, targets = list(self._filenames), inner.frame_targets()
+            else:
+                paths, targets = [path for path, _ in inner.samples], [label for _, label in inner.samples]
+            self._targets = torch.as_tensor(targets, dtype=torch.long)
             on_gpu = self.device is not None and self.device.type == "cuda"
             spec, root = _as_multi_view(self._spec_value), getattr(inner, "root", None)
             if self.backend == "dali":
@@ -260,9 +278,26 @@ class FastLoader:
     def _render(self, batch: np.ndarray, epoch: int) -> Tuple[List[torch.Tensor], torch.Tensor, List[str]]:
         if self._indices is not None:
             batch = self._indices[batch]
-        rendered = self._engine().render(batch, epoch)
+        if self._is_video():
+            batch, frames = self._read_frames(batch)
+            rendered = self._engine().render(batch, epoch, decoded=frames)
+        else:
+            rendered = self._engine().render(batch, epoch)
         kept = batch[rendered.kept]
         return rendered.views, self._targets[torch.as_tensor(kept)], [self._filenames[i] for i in kept]
+
+    def _read_frames(self, batch: np.ndarray) -> Tuple[np.ndarray, List[np.ndarray]]:
+        """The batch's frames, read video by video; under on_error="skip" a video that
+        fails loses its frames of this batch (with a warning), the others still load."""
+        inner = self._parent.dataset
+        if self.on_error == "raise":
+            return batch, inner.read_frames(batch)
+        failed: Dict[int, str] = {}
+        frames = inner.read_frames(batch, failed=failed)
+        for message in sorted(set(failed.values())):
+            warnings.warn(f"skipping frames: {message}", RuntimeWarning, stacklevel=2)
+        kept = [pos for pos in range(len(batch)) if pos not in failed]
+        return batch[kept], [frames[pos] for pos in kept]
 
     def _iter_engine(self, epoch_batches: List[np.ndarray], epoch: int) -> Iterator[Any]:
         """Renders batches on a background thread (the engine releases the GIL), ``prefetch`` ahead."""

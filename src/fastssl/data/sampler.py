@@ -31,9 +31,23 @@ def resolve_rank(rank: Optional[int], world_size: Optional[int]) -> Tuple[int, i
     return rank, world_size
 
 
-def shard_indices(num_samples: int, *, shuffle: bool, seed: int, epoch: int, rank: int, world_size: int) -> np.ndarray:
-    """The sample indices of ``rank`` in ``epoch``, in loading order."""
-    order = np.random.default_rng([seed, epoch]).permutation(num_samples) if shuffle else np.arange(num_samples)
+def shard_indices(num_samples: int, *, shuffle: bool, seed: int, epoch: int, rank: int, world_size: int,
+                  chunk: int = 1) -> np.ndarray:
+    """The sample indices of ``rank`` in ``epoch``, in loading order.
+
+    With ``chunk`` > 1 the shuffle moves runs of ``chunk`` consecutive samples
+    (video frames) instead of single samples: batches then hold a few runs of
+    neighbouring frames, which a video reader decodes once per group of
+    pictures, and every sample is still loaded once per epoch.
+    """
+    if not shuffle:
+        order = np.arange(num_samples)
+    elif chunk <= 1:
+        order = np.random.default_rng([seed, epoch]).permutation(num_samples)
+    else:
+        runs = np.random.default_rng([seed, epoch]).permutation(-(-num_samples // chunk))
+        order = (runs[:, None] * chunk + np.arange(chunk)[None, :]).ravel()
+        order = order[order < num_samples]
     return order[rank::world_size]
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -144,6 +144,11 @@ class PyAVReader:
         frame = self._read_by_counting(index) if pts is None else self._read_by_timestamp(index, pts[index])
         return frame.to_ndarray(format="rgb24")
 
+    def read_many(self, indices: Sequence[int], allow_equal_timestamps: bool = False) -> List[np.ndarray]:
+        """Frames ``indices`` (ascending), decoding each group of pictures once: a frame
+        later in the same GOP is reached by decoding on, not by seeking again."""
+        return [self.read(index, allow_equal_timestamps) for index in indices]
+
     def close(self) -> None:
         """Closes the file; a later read re-opens it."""
         if self._container is not None:
@@ -268,6 +273,13 @@ class DecordReader:
         """
         _check_index(self.name, index, len(self._reader))
         return _guard(self.name, lambda: self._reader[index].asnumpy())
+
+    def read_many(self, indices: Sequence[int], allow_equal_timestamps: bool = False) -> List[np.ndarray]:
+        """Frames ``indices`` (ascending) in one decord batch, which decodes each GOP once."""
+        for index in indices:
+            _check_index(self.name, index, len(self._reader))
+        batch = _guard(self.name, lambda: self._reader.get_batch(list(indices)).asnumpy())
+        return list(batch)
 
     def close(self) -> None:
         """Releases the decord reader."""

@@ -131,15 +131,21 @@ class CppRenderer:
                                             dct_scaling=dct_scaling, max_pixels=DEFAULT_MAX_PIXELS,
                                             resample_order=pillow_resize_pass_order())
 
-    def render(self, samples: Sequence[int], epoch: int) -> RenderedBatch:
-        """Renders every view of ``samples`` for ``epoch``."""
+    def render(self, samples: Sequence[int], epoch: int,
+               decoded: Optional[List[Optional[np.ndarray]]] = None) -> RenderedBatch:
+        """Renders every view of ``samples`` for ``epoch``.
+
+        ``decoded`` optionally holds the samples' pixels, decoded elsewhere (video
+        frames: RGB uint8 (H, W, 3) arrays); None entries are read from their files.
+        """
         samples = np.asarray(samples, dtype=np.int64)
         n = len(samples)
         views = [torch.empty((n, *shape), dtype=self.dtype, pin_memory=self.pin_memory) for shape in self.shapes]
         outputs = [view.numpy() for view in views]
         failed: Dict[int, ImageDecodeError] = {}
-        decoded: List[Optional[np.ndarray]] = [None] * n
-        self._decode_with_pillow([pos for pos in range(n) if not self._is_jpeg[samples[pos]]], samples, decoded, failed)
+        decoded = list(decoded) if decoded is not None else [None] * n
+        self._decode_with_pillow([pos for pos in range(n) if decoded[pos] is None and not self._is_jpeg[samples[pos]]],
+                                 samples, decoded, failed)
         todo = [pos for pos in range(n) if pos not in failed]
         for _attempt in range(2):  # the second pass re-renders ".jpg" files that are not JPEGs, via Pillow
             errors = self._engine.run(samples[todo], np.asarray(todo, np.int64), epoch, outputs,

@@ -1,0 +1,104 @@
+"""Video folders through FastLoader: frames read in groups, augmented by the C++ engine."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from torch.utils.data import DataLoader
+
+from fastssl import _ext
+from fastssl.data import FastLoader, LightlyDataset, _video
+from fastssl.data.sampler import shard_indices
+from fastssl.data.video_readers import DecordWithPyAVBackend, PyAVBackend, VideoError
+from fastssl.transforms import SimCLRTransform
+from fastssl.transforms.reference import ViewTransform
+from fastssl.transforms.spec import RandomResizedCropSpec, ViewSpec
+
+pytest.importorskip("av")
+pytestmark = pytest.mark.skipif(not _ext.cpp_extension().available, reason="fastssl._C not built")
+
+
+@pytest.fixture
+def video_dir(tmp_path, write_video):
+    """An H.264 video (decord), an MPEG-4 one with B-frames (PyAV) and a lossless one."""
+    root = tmp_path / "videos"
+    write_video(root / "a.mp4", 26, codec="libx264", gop=8, seed=1)
+    write_video(root / "b.avi", 17, codec="mpeg4", gop=5, b_frames=2, seed=2)
+    write_video(root / "sub" / "c.avi", 9, codec="ffv1", seed=3)
+    return root
+
+
+@pytest.fixture(params=["pyav", "decord_with_pyav"])
+def backend(request, monkeypatch):
+    if request.param == "decord_with_pyav" and not _ext.decord().available:
+        pytest.skip("decord not installed")
+    monkeypatch.setattr(_video, "select_backend", PyAVBackend if request.param == "pyav" else DecordWithPyAVBackend)
+
+
+def test_grouped_reading_returns_the_frames_of_per_frame_reading(video_dir, backend):
+    dataset = LightlyDataset(str(video_dir)).dataset
+    indices = [40, 3, 7, 4, 45, 27, 20, 3, 51, 0, 39]  # out of order, repeated, across videos
+    grouped = dataset.read_frames(indices)
+    single = LightlyDataset(str(video_dir)).dataset  # fresh readers, one frame at a time
+    for frame, index in zip(grouped, indices):
+        assert np.array_equal(frame, np.asarray(single[index][0])), index
+
+
+def test_chunked_shuffle_moves_runs_of_frames_and_covers_each_once():
+    orders = [shard_indices(103, shuffle=True, seed=1, epoch=2, rank=r, world_size=2, chunk=8) for r in range(2)]
+    assert sorted(np.concatenate(orders).tolist()) == list(range(103))
+    merged = shard_indices(104, shuffle=True, seed=1, epoch=2, rank=0, world_size=1, chunk=8)
+    starts = merged[::8]
+    assert all(start % 8 == 0 for start in starts)  # each run starts a chunk...
+    assert sorted(starts.tolist()) != starts.tolist()  # ...and the chunks are shuffled
+    assert all(np.array_equal(merged[i:i + 8], np.arange(merged[i], merged[i] + 8)) for i in range(0, 104, 8))
+
+
+def test_fast_loader_renders_video_frames_on_the_engine(video_dir, backend):
+    dataset = LightlyDataset(str(video_dir), transform=SimCLRTransform(input_size=16))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no fallback warning
+        loader = FastLoader(dataset, batch_size=8, shuffle=True, num_threads=2, frames_per_chunk=4)
+    assert loader.backend == "cpp"
+    names, targets = [], []
+    for views, batch_targets, batch_names in loader:
+        assert [v.shape[1:] for v in views] == [(3, 16, 16)] * 2 and len(views[0]) == len(batch_names)
+        names += batch_names
+        targets += batch_targets.tolist()
+    expected = dataset.get_filenames()
+    assert sorted(names) == sorted(expected) and len(names) == len(expected) == 52
+    video_of = dict(zip(expected, dataset.dataset.frame_targets()))
+    assert targets == [video_of[name] for name in names]
+
+
+def test_video_views_equal_the_reference_for_a_fixed_crop(video_dir):
+    # The whole 64x48 frame resized to 24x32: no random choice, so both paths compute the same pixels.
+    spec = ViewSpec(crop=RandomResizedCropSpec(size=(24, 32), scale=(1.0, 1.0), ratio=(4 / 3, 4 / 3)))
+    dataset = LightlyDataset(str(video_dir), transform=ViewTransform(spec))
+    engine = torch.cat([views for views, _, _ in FastLoader(dataset, batch_size=16, num_threads=2)])
+    reference = torch.cat([views for views, _, _ in DataLoader(dataset, batch_size=16)])
+    assert torch.equal(engine, reference)
+
+
+def test_a_failing_video_raises_or_loses_only_its_frames(video_dir, monkeypatch):
+    dataset = LightlyDataset(str(video_dir), transform=SimCLRTransform(input_size=8))
+    original = _video.VideoDataset._reader
+
+    def reader(self, video_index):
+        opened = original(self, video_index)
+        if self.videos[video_index].endswith("b.avi"):
+            def broken(numbers, allow_equal):
+                raise VideoError("cannot decode video 'b.avi': corrupt data")
+            monkeypatch.setattr(opened, "read_many", broken)
+        return opened
+
+    monkeypatch.setattr(_video.VideoDataset, "_reader", reader)
+    with pytest.raises(VideoError, match="b.avi"):
+        list(FastLoader(dataset, batch_size=8, num_threads=1))
+    with pytest.warns(RuntimeWarning, match="skipping frames: cannot decode video 'b.avi'"):
+        batches = list(FastLoader(dataset, batch_size=8, num_threads=1, on_error="skip"))
+    names = [name for _, _, batch in batches for name in batch]
+    assert names == [name for name in dataset.get_filenames() if not name.startswith("b-")]
