@@ -23,6 +23,7 @@ import _harness  # noqa: E402
 import bench_loader  # noqa: E402
 import bench_memory  # noqa: E402
 import bench_train  # noqa: E402
+import bench_video  # noqa: E402
 from make_dataset import MANIFEST, make_dataset  # noqa: E402
 from make_dataset import main as make_dataset_main  # noqa: E402
 
@@ -290,6 +291,17 @@ def test_bench_train_quick_run(tiny_set, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "share of step time waiting for data" in out and "| fastssl |" in out
     assert (tmp_path / "train.csv").is_file()
+
+
+def test_bench_video_quick_run(tmp_path, monkeypatch):
+    pytest.importorskip("decord")
+    monkeypatch.setattr(bench_video, "DATA_DIR", tmp_path)
+    results = bench_video.main(["--quick", "--results", str(tmp_path)])
+    assert [(r.name, r.baseline) for r in results] == [
+        ("pyav per-frame", "pyav per-frame"), ("decord per-frame", "pyav per-frame"), ("grouped", "pyav per-frame"),
+        ("grouped pyav", "pyav per-frame"), ("pyav per-frame + reference", "pyav per-frame + reference"),
+        ("grouped + engine", "pyav per-frame + reference")]
+    assert all(r.median > 0 for r in results) and (tmp_path / "video.csv").is_file()
 
 
 def test_bench_loader_without_lightly_compares_to_fastssl_w0(tiny_set, tmp_path, monkeypatch):
