@@ -10,6 +10,12 @@ import pytest
 from PIL import Image
 
 
+@pytest.fixture(autouse=True)
+def _private_cache_dir(tmp_path_factory, monkeypatch):
+    """Caches (the video frame-count index) go to a folder of this test session, not ~/.cache."""
+    monkeypatch.setenv("FASTSSL_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "fastssl-cache"))
+
+
 def _pattern(height: int, width: int, seed: int) -> np.ndarray:
     """A deterministic RGB uint8 pattern that differs per seed."""
     rng = np.random.default_rng(seed)

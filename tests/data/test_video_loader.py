@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 
 import numpy as np
@@ -102,3 +103,31 @@ def test_a_failing_video_raises_or_loses_only_its_frames(video_dir, monkeypatch)
         batches = list(FastLoader(dataset, batch_size=8, num_threads=1, on_error="skip"))
     names = [name for _, _, batch in batches for name in batch]
     assert names == [name for name in dataset.get_filenames() if not name.startswith("b-")]
+
+
+def test_frame_counts_are_cached_until_a_video_changes(video_dir, monkeypatch, tmp_path):
+    monkeypatch.setenv("FASTSSL_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(_video, "select_backend", PyAVBackend)
+    first = LightlyDataset(str(video_dir))
+    counted = []
+    original = PyAVBackend.count_frames
+    monkeypatch.setattr(PyAVBackend, "count_frames", lambda self, path, name: counted.append(name) or
+                        original(self, path, name))
+    again = LightlyDataset(str(video_dir))
+    assert counted == [] and again.get_filenames() == first.get_filenames()
+
+    video = video_dir / "b.avi"
+    os.utime(video, ns=(video.stat().st_atime_ns, video.stat().st_mtime_ns + 10**9))  # touched: count it again
+    LightlyDataset(str(video_dir))
+    assert counted == ["b.avi"]
+    LightlyDataset(str(video_dir))  # and remembered again
+    assert counted == ["b.avi"]
+
+
+def test_unwritable_cache_warns_and_counts(video_dir, monkeypatch, tmp_path):
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("")
+    monkeypatch.setenv("FASTSSL_CACHE_DIR", str(blocker))
+    with pytest.warns(RuntimeWarning, match="cannot write the video index cache"):
+        dataset = LightlyDataset(str(video_dir))
+    assert len(dataset) == 52

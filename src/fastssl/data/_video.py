@@ -18,6 +18,7 @@ from PIL import Image
 from torchvision import datasets
 from tqdm import tqdm
 
+from fastssl.data.video_index import FrameCountCache
 from fastssl.data.video_readers import (
     EmptyVideoError,
     NonIncreasingTimestampError,
@@ -52,6 +53,8 @@ class VideoDataset(datasets.VisionDataset):
             NonIncreasingTimestampError.
         tqdm_args: Arguments for the tqdm bar shown while counting frames.
         num_workers: Number of threads counting frames (0: count in this thread).
+        index_cache: Remember frame counts across runs (see ``video_index``);
+            a video whose size or modification time changed is counted again.
 
     Raises:
         ValueError: ``num_workers`` is negative, or both ``extensions`` and
@@ -74,6 +77,7 @@ class VideoDataset(datasets.VisionDataset):
         exception_on_non_increasing_timestamp: bool = True,
         tqdm_args: Optional[Dict[str, Any]] = None,
         num_workers: int = 0,
+        index_cache: bool = True,
     ):
         if num_workers < 0:
             raise ValueError(f"num_workers must be >= 0 but is {num_workers}")
@@ -85,7 +89,8 @@ class VideoDataset(datasets.VisionDataset):
             if extensions is not None:
                 msg += "Supported extensions are: {}".format(",".join(extensions))
             raise RuntimeError(msg)
-        frame_counts = _count_frames(self.backend, self.root, videos, tqdm_args, num_workers)
+        cache = FrameCountCache(self.root, type(self.backend).__name__) if index_cache else None
+        frame_counts = _count_frames(self.backend, self.root, videos, tqdm_args, num_workers, cache)
 
         self.extensions = extensions
         self.exception_on_non_increasing_timestamp = exception_on_non_increasing_timestamp
@@ -272,18 +277,29 @@ def _count_frames(
     videos: List[str],
     tqdm_args: Optional[Dict[str, Any]],
     num_workers: int,
+    cache: Optional[FrameCountCache] = None,
 ) -> List[int]:
-    """Frame count of each video (no decoding), with a tqdm progress bar."""
+    """Frame count of each video (no decoding; cached ones are not opened), with a tqdm progress bar."""
+    counts = [cache.get(path) if cache is not None else None for path in videos]
+    todo = [path for path, count in zip(videos, counts) if count is None]
     tqdm_args = dict(tqdm_args or {})
     tqdm_args.setdefault("unit", " video")
     tqdm_args.setdefault("desc", "Counting frames in videos")
-    tqdm_args.setdefault("total", len(videos))
+    tqdm_args.setdefault("total", len(todo))
 
     def count(path: str) -> int:
         return backend.count_frames(path, os.path.relpath(path, root))
 
-    num_workers = 0 if len(videos) == 1 else min(num_workers, len(videos))
+    num_workers = 0 if len(todo) <= 1 else min(num_workers, len(todo))
     if num_workers == 0:
-        return list(tqdm(map(count, videos), **tqdm_args))
-    with ThreadPoolExecutor(max_workers=num_workers) as pool:
-        return list(tqdm(pool.map(count, videos), **tqdm_args))
+        counted = list(tqdm(map(count, todo), **tqdm_args))
+    else:
+        with ThreadPoolExecutor(max_workers=num_workers) as pool:
+            counted = list(tqdm(pool.map(count, todo), **tqdm_args))
+    fresh = iter(counted)
+    counts = [next(fresh) if count is None else count for count in counts]
+    if cache is not None:
+        for path, frames in zip(todo, counted):
+            cache.put(path, frames)
+        cache.save()
+    return counts
