@@ -24,6 +24,7 @@ import bench_loader  # noqa: E402
 import bench_memory  # noqa: E402
 import bench_train  # noqa: E402
 import bench_video  # noqa: E402
+import bench_video_index  # noqa: E402
 from make_dataset import MANIFEST, make_dataset  # noqa: E402
 from make_dataset import main as make_dataset_main  # noqa: E402
 
@@ -304,6 +305,14 @@ def test_bench_video_quick_run(tmp_path, monkeypatch):
         ("grouped pyav", "pyav per-frame"), ("pyav per-frame + reference", "pyav per-frame + reference"),
         ("grouped + engine", "pyav per-frame + reference")]
     assert all(r.median > 0 for r in results) and (tmp_path / "video.csv").is_file()
+
+
+def test_bench_video_index_quick_run(tmp_path, monkeypatch):
+    monkeypatch.setattr(bench_video_index, "DATA_DIR", tmp_path)
+    monkeypatch.setenv("FASTSSL_CACHE_DIR", str(tmp_path / "cache"))
+    results = bench_video_index.main(["--quick", "--results", str(tmp_path)])
+    assert [r.name for r in results] == ["decode timestamps", "fastssl cold", "fastssl cached"]
+    assert all(r.median > 0 for r in results)
 
 
 def test_bench_loader_without_lightly_compares_to_fastssl_w0(tiny_set, tmp_path, monkeypatch):
