@@ -151,6 +151,8 @@ def _count_images(loader: DataLoader) -> int:
     count = 0
     for views, _targets, _filenames in loader:
         count += views[0].shape[0]
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()  # GPU loaders: the work is done when the clock stops
     return count
 
 

@@ -13,7 +13,8 @@ from fastssl.data import FastLoader, LightlyDataset
 from fastssl.errors import ImageDecodeError
 from fastssl.transforms import DINOTransform, SimCLRTransform
 from fastssl.transforms.reference import ViewTransform
-from fastssl.transforms.spec import (GrayscaleSpec, HorizontalFlipSpec, RandomResizedCropSpec, SolarizeSpec,
+from fastssl.transforms.spec import (GaussianBlurSpec, GrayscaleSpec, HorizontalFlipSpec, RandomResizedCropSpec,
+                                     SolarizeSpec,
                                      ViewSpec)
 
 pytestmark = [pytest.mark.dali, pytest.mark.skipif(not _ext.dali().available, reason="NVIDIA DALI not installed")]
@@ -131,3 +132,37 @@ def test_gpu_pipeline_writes_cuda_tensors(folder):
     assert loader.backend == "dali"
     views, targets, names = next(iter(loader))
     assert all(v.is_cuda and v.shape == (4, 3, 16, 16) for v in views) and len(names) == 4
+
+
+def test_ranks_and_epochs_draw_different_augmentations(tmp_path, write_image):
+    for i in range(4):
+        write_image(tmp_path / f"img_{i}.jpg", size=(40, 30), seed=7)  # identical images
+    dataset = LightlyDataset(str(tmp_path), transform=SimCLRTransform(input_size=16))
+    views = {}
+    for rank in range(2):
+        loader = FastLoader(dataset, batch_size=2, backend="dali", rank=rank, world_size=2)
+        views[rank, 0] = next(iter(loader))[0][0]
+        views[rank, 1] = next(iter(loader))[0][0]  # the next epoch
+    assert not torch.equal(views[0, 0], views[1, 0])
+    assert not torch.equal(views[0, 0], views[0, 1])
+    loader = FastLoader(dataset, batch_size=2, backend="dali", rank=0, world_size=2)
+    assert torch.equal(next(iter(loader))[0][0], views[0, 0])  # an epoch repeats for one seed
+
+
+def test_two_iterators_share_the_pipeline_without_deadlock(folder):
+    dataset = LightlyDataset(str(folder), transform=SimCLRTransform(input_size=8))
+    loader = FastLoader(dataset, batch_size=4, backend="dali")
+    first, second = iter(loader), iter(loader)
+    assert len(next(first)[2]) == len(next(second)[2]) == 4
+
+
+def test_fixed_ranges_and_exif_orientation(tmp_path):
+    pixels = np.random.default_rng(0).integers(0, 256, (20, 40, 3), dtype=np.uint8)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees when displayed: the reference path ignores it
+    Image.fromarray(pixels).save(tmp_path / "rotated.jpg", exif=exif)
+    spec = ViewSpec(crop=RandomResizedCropSpec(size=(20, 40), scale=(1.0, 1.0), ratio=(2.0, 2.0)),
+                    ops=(GaussianBlurSpec(prob=1.0, sigmas=(2.0, 2.0)),))
+    dataset = LightlyDataset(str(tmp_path), transform=ViewTransform(spec))
+    views, _, _ = next(iter(FastLoader(dataset, batch_size=1, backend="dali")))
+    assert views.shape == (1, 3, 20, 40)

@@ -56,7 +56,9 @@ class FastLoader:
         backend: "auto" (DALI for a CUDA ``device`` when it is installed, else the C++
             engine, when they can run the transform; else the reference path), "cpp"
             (the engine, or an error saying why not), "dali" (a DALI pipeline: on the
-            GPU for a CUDA ``device``, else in DALI's CPU mode) or "python".
+            GPU for a CUDA ``device``, else in DALI's CPU mode; its augmentations come
+            from DALI's generator, seeded per epoch, not from the counter-based one)
+            or "python".
         device: Where batches go ("cuda" copies asynchronously from pinned memory
             and normalizes on the GPU); None keeps them on the CPU.
         seed: Seed of the shuffling and of the augmentations.
@@ -267,8 +269,8 @@ class FastLoader:
             spec, root = _as_multi_view(self._spec_value), getattr(inner, "root", None)
             if self.backend == "dali":
                 self._renderer = DaliRenderer(spec, paths, root, batch_size=self.batch_size, seed=self.seed,
-                                              num_threads=self.num_threads, device=self.device if on_gpu else None,
-                                              on_error=self.on_error)
+                                              rank=self.rank, num_threads=self.num_threads,
+                                              device=self.device if on_gpu else None, on_error=self.on_error)
             else:
                 self._renderer = CppRenderer(
                     spec, paths, root, seed=self.seed, num_threads=self.num_threads,

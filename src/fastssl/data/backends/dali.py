@@ -8,14 +8,16 @@ into float32 CHW. Random choices are DALI conditionals, so a branch not taken is
 not computed.
 
 How it differs from the reference, on purpose:
-- the randomness is DALI's own generator (seeded), not the C++ engine's
-  counter-based one: runs repeat for one seed, but views are not those of the
-  other backends;
+- the randomness is DALI's own generator, seeded from (seed, rank, epoch) and
+  reseeded every epoch, not the C++ engine's counter-based one: an epoch
+  repeats for one seed, but views are not those of the other backends, and a
+  run resumed mid-epoch draws other augmentations than the interrupted one;
 - saturation, grayscale and hue work in DALI's YIQ space (saturation and
   grayscale blend with the same luma as torchvision; hue rotates chroma instead of
   shifting the HSV hue), and contrast blends with the float mean of the luma;
 - Gaussian blur uses a true Gaussian of the drawn sigma (Pillow approximates it
-  with box blurs).
+  with box blurs);
+- rotation keeps the image size and interpolates linearly.
 
 The files come from an external source in the order FastLoader asks for, so
 shuffling and sharding are FastLoader's own (each rank loads its shard once per
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import threading
 import warnings
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -66,12 +69,12 @@ class _Graph:
         return self.fn.random.coin_flip(probability=prob, dtype=self.types.BOOL)
 
     def _uniform(self, low: float, high: float) -> Any:
-        # DALI wants low < high; a degenerate range is the constant.
-        return self.fn.random.uniform(range=[low, max(high, low + 1e-7)])
+        """A per-sample draw from [low, high]; the constant when the range is a single value."""
+        return self.fn.random.uniform(range=[low, high]) if high > low else float(low)
 
-    def _on_device(self, node: Any) -> Any:
+    def _on_device(self, value: Any) -> Any:
         """A per-sample scalar moved next to the images (arithmetic needs both on one device)."""
-        return node.gpu() if self.on_gpu else node
+        return value.gpu() if self.on_gpu and not isinstance(value, float) else value
 
     def _to_float(self, image: Any) -> Any:
         return self.fn.cast(image, dtype=self.types.FLOAT)
@@ -163,7 +166,9 @@ def _pipeline(spec: MultiViewSpec, batch_size: int, num_threads: int, device_id:
     @pipeline_def(enable_conditionals=True)
     def views_of_files() -> Tuple[Any, ...]:
         encoded = fn.external_source(name="encoded", dtype=types.UINT8, ndim=1)
-        image = fn.decoders.image(encoded, device="cpu" if device_id is None else "mixed", output_type=types.RGB)
+        # Pixels as stored, like the reference path (Lightly ignores EXIF orientation).
+        image = fn.decoders.image(encoded, device="cpu" if device_id is None else "mixed", output_type=types.RGB,
+                                  adjust_orientation=False)
         graph = _Graph(on_gpu=device_id is not None)
         return tuple(graph.view(image, view) for view in spec.views)
 
@@ -181,7 +186,8 @@ class DaliRenderer:
         paths: The image files; sample ``i`` is ``paths[i]``.
         root: Folder the paths are relative to in error messages.
         batch_size: The largest batch render() is asked for.
-        seed: Seed of DALI's generator.
+        seed: Seed of DALI's generator (with ``rank`` and the epoch).
+        rank: This process's rank, so that ranks draw different augmentations.
         num_threads: DALI CPU threads.
         device: A CUDA device (nvJPEG decoding, GPU ops, CUDA output tensors), or
             None for DALI's CPU-only mode.
@@ -194,37 +200,53 @@ class DaliRenderer:
     """
 
     def __init__(self, spec: MultiViewSpec, paths: Sequence[str], root: Optional[str], *, batch_size: int,
-                 seed: int = 0, num_threads: int = 1, device: Optional[torch.device] = None,
+                 seed: int = 0, rank: int = 0, num_threads: int = 1, device: Optional[torch.device] = None,
                  on_error: str = "raise"):
         if on_error not in ON_ERROR:
             raise ValueError(f"on_error must be one of {ON_ERROR}, got {on_error!r}")
         _ext.require("nvidia.dali", _ext.dali)
         check_dali_spec(spec)
         self.spec, self.paths, self.root, self.on_error = spec, list(paths), root, on_error
-        self.batch_size, self.seed, self.num_threads = batch_size, seed, num_threads
+        self.batch_size, self.seed, self.rank, self.num_threads = batch_size, seed, rank, num_threads
+        if device is not None and device.index is None:  # "cuda": the current device, as torch allocates
+            device = torch.device("cuda", torch.cuda.current_device())
         self.device = device
+        self._lock = threading.Lock()  # one pipeline: one batch at a time, whichever iterator asks
+        self._epoch = 0
         self._builds = 0
-        self._pipe = self._build()
+        self._pipe: Any = None
+        self._build()
 
-    def _build(self) -> Any:
-        # A failed run invalidates a DALI pipeline; each rebuild gets a new seed.
-        device_id = None if self.device is None else (self.device.index or 0)
-        pipe = _pipeline(self.spec, self.batch_size, self.num_threads, device_id, self.seed + 7919 * self._builds)
+    def _build(self) -> None:
+        """A pipeline seeded from (seed, rank, epoch); a failed run invalidates a DALI pipeline, so
+        rebuilds also count in."""
+        self._pipe = None  # free the old pipeline (its GPU memory) first
+        device_id = None if self.device is None else self.device.index
+        seed = int(np.random.SeedSequence([self.seed, self.rank, self._epoch, self._builds]).generate_state(1)[0])
+        self._pipe = _pipeline(self.spec, self.batch_size, self.num_threads, device_id, seed % (2 ** 31))
         self._builds += 1
-        return pipe
 
     def render(self, samples: Sequence[int], epoch: int) -> RenderedBatch:
-        """Renders every view of ``samples``; ``epoch`` only orders the calls (DALI keeps its own generator)."""
-        samples = [int(s) for s in samples]
+        """Renders every view of ``samples``; a new ``epoch`` reseeds DALI's generator."""
+        with self._lock:
+            if epoch != self._epoch:
+                self._epoch, self._builds = epoch, 0
+                self._build()
+            return self._render([int(s) for s in samples])
+
+    def _render(self, samples: List[int]) -> RenderedBatch:
         failed: Dict[int, ImageDecodeError] = {}
         encoded = [self._read(sample, pos, failed) for pos, sample in enumerate(samples)]
         kept = [pos for pos in range(len(samples)) if pos not in failed]
-        try:
-            views = self._run([encoded[pos] for pos in kept])
-        except RuntimeError:
-            self._pipe = self._build()
-            kept = self._find_undecodable(samples, encoded, kept, failed)
-            views = self._run([encoded[pos] for pos in kept]) if kept else self._empty()
+        if not kept:
+            views = self._empty()
+        else:
+            try:
+                views = self._run([encoded[pos] for pos in kept])
+            except RuntimeError:
+                self._build()
+                kept = self._find_undecodable(samples, encoded, kept, failed)
+                views = self._run([encoded[pos] for pos in kept]) if kept else self._empty()
         if failed:
             self._apply_policy(failed)
         return RenderedBatch(views, kept)
@@ -249,17 +271,21 @@ class DaliRenderer:
                 self._run([encoded[pos]])
                 good.append(pos)
             except RuntimeError as error:
-                self._pipe = self._build()
+                self._build()
                 failed[pos] = self._decode_error(samples[pos], error)
         return good
 
     def _decode_error(self, sample: int, error: RuntimeError) -> ImageDecodeError:
-        """Pillow's reason when Pillow cannot decode the file either (truncated, corrupt...), else DALI's."""
+        """Why DALI failed on this one file: Pillow's reason when Pillow cannot decode it either
+        (truncated, corrupt...), DALI's when only the decoder failed; any other failure is not the
+        file's fault and is raised as it is."""
         try:
             open_image(self.paths[sample], self.root)
         except ImageDecodeError as pillow_error:
             return pillow_error
         message = str(error)
+        if "decoders.image" not in message:
+            raise error
         detail = message.split("encountered:", 1)[-1].split("Current pipeline object", 1)[0].strip()
         return ImageDecodeError(self._name(sample), f"DALI cannot decode it ({detail or message.strip()})")
 
