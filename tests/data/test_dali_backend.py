@@ -14,8 +14,7 @@ from fastssl.errors import ImageDecodeError
 from fastssl.transforms import DINOTransform, SimCLRTransform
 from fastssl.transforms.reference import ViewTransform
 from fastssl.transforms.spec import (GaussianBlurSpec, GrayscaleSpec, HorizontalFlipSpec, RandomResizedCropSpec,
-                                     SolarizeSpec,
-                                     ViewSpec)
+                                     SolarizeSpec, ViewSpec)
 
 pytestmark = [pytest.mark.dali, pytest.mark.skipif(not _ext.dali().available, reason="NVIDIA DALI not installed")]
 
