@@ -131,3 +131,41 @@ def test_unwritable_cache_warns_and_counts(video_dir, monkeypatch, tmp_path):
     with pytest.warns(RuntimeWarning, match="cannot write the video index cache"):
         dataset = LightlyDataset(str(video_dir))
     assert len(dataset) == 52
+
+
+def test_clips_share_their_random_parameters(tmp_path):
+    """A still video (every frame the same): the T frames of a clip render identically, clips differ."""
+    av = pytest.importorskip("av")
+    root = tmp_path / "still"
+    root.mkdir()
+    frame = np.random.default_rng(0).integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    with av.open(str(root / "still.avi"), "w") as container:
+        stream = container.add_stream("ffv1", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for _ in range(20):
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    dataset = LightlyDataset(str(root), transform=SimCLRTransform(input_size=16))
+    loader = FastLoader(dataset, batch_size=8, num_threads=2, clip_length=3, clip_stride=2)
+    (views, targets, names), = list(loader)
+    assert len(loader) == 1 and [v.shape for v in views] == [(3, 3, 3, 16, 16)] * 2  # clips at 0, 6, 12
+    assert names == ["still-00-avi.png", "still-06-avi.png", "still-12-avi.png"] and targets.tolist() == [0, 0, 0]
+    for view in views:
+        for clip in view:
+            assert torch.equal(clip[0], clip[1]) and torch.equal(clip[0], clip[2])
+        assert not torch.equal(view[0, 0], view[1, 0])
+
+
+def test_clip_windows_per_video(video_dir, tmp_path, write_image):
+    dataset = LightlyDataset(str(video_dir), transform=SimCLRTransform(input_size=8))
+    loader = FastLoader(dataset, batch_size=4, num_threads=2, clip_length=4, clip_stride=2, shuffle=True)
+    names = sorted(name for _, _, batch in loader for name in batch)
+    # a.mp4: 26 frames -> clips at 0, 8, 16; b.avi: 17 -> 0, 8; sub/c.avi: 9 -> 0 (windows of 4 x 2 frames)
+    assert names == ["a-00-mp4.png", "a-08-mp4.png", "a-16-mp4.png", "b-00-avi.png", "b-08-avi.png",
+                     "sub/c-0-avi.png"]
+    with pytest.raises(ValueError, match="clip_length > 1 needs a LightlyDataset of a video folder"):
+        write_image(tmp_path / "images" / "x.jpg")
+        FastLoader(LightlyDataset(str(tmp_path / "images"), transform=SimCLRTransform(input_size=8)), batch_size=2,
+                   clip_length=2)

@@ -160,6 +160,10 @@ class VideoDataset(datasets.VisionDataset):
                 frames[position] = decoded[number]
         return frames  # type: ignore[return-value]
 
+    def frame_counts(self) -> List[int]:
+        """The number of frames of every video."""
+        return [self._video_frame_count(video_index) for video_index in range(len(self.videos))]
+
     def frame_targets(self) -> List[int]:
         """The target (video index) of every frame, in dataset order."""
         return [video_index for video_index in range(len(self.videos))

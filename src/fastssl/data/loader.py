@@ -71,6 +71,13 @@ class FastLoader:
             consecutive frames (not single frames), so that each batch's frames
             are decoded with one pass over a few groups of pictures. Every frame
             is still loaded once per epoch; 1 shuffles single frames.
+        clip_length, clip_stride: For a folder of videos: with ``clip_length`` T > 1,
+            a sample is a clip of T frames taken every ``clip_stride`` frames, and
+            each view is a (B, T, C, H, W) tensor whose T frames share one crop and
+            one draw of every random op. Clips are consecutive, non-overlapping
+            windows of T x stride frames of one video; a video's last incomplete
+            window is left out. Targets are the video index, file names those of
+            each clip's first frame.
 
     Example:
         >>> dataset = LightlyDataset("path/to/images", transform=SimCLRTransform())
@@ -83,7 +90,7 @@ class FastLoader:
                  num_threads: Optional[int] = None, backend: str = "auto", device: Any = None, seed: int = 0,
                  prefetch: int = 2, on_error: str = "raise", rank: Optional[int] = None,
                  world_size: Optional[int] = None, collate_fn: Optional[Callable[[Any], Any]] = None,
-                 frames_per_chunk: int = 32):
+                 frames_per_chunk: int = 32, clip_length: int = 1, clip_stride: int = 1):
         if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
         if num_threads is not None and (not isinstance(num_threads, int) or num_threads < 1):
@@ -94,8 +101,10 @@ class FastLoader:
             raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
         if on_error not in ON_ERROR:
             raise ValueError(f"on_error must be one of {ON_ERROR}, got {on_error!r}")
-        if not isinstance(frames_per_chunk, int) or frames_per_chunk < 1:
-            raise ValueError(f"frames_per_chunk must be a positive int, got {frames_per_chunk!r}")
+        for name, value in (("frames_per_chunk", frames_per_chunk), ("clip_length", clip_length),
+                            ("clip_stride", clip_stride)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a positive int, got {value!r}")
         self.dataset = dataset
         # A torch Subset (e.g. from random_split) of a LightlyDataset: the engine loads
         # the parent's files, position i of the subset being parent sample indices[i].
@@ -110,6 +119,7 @@ class FastLoader:
         self.on_error = on_error
         self.collate_fn = collate_fn
         self.frames_per_chunk = frames_per_chunk
+        self.clip_length, self.clip_stride = clip_length, clip_stride
         self.rank, self.world_size = resolve_rank(rank, world_size)
         self._next_epoch = 0
         self._start_batch = 0  # of the next iteration (load_state_dict resumes mid-epoch)
@@ -117,6 +127,7 @@ class FastLoader:
         spec = self._spec()
         self.backend = self._choose_backend(backend, spec)
         self._spec_value = spec
+        self._clip_starts = self._find_clips() if clip_length > 1 else None
         self._renderer: Optional[Any] = None
         self._normalization: Optional[List[Tuple[Optional[torch.Tensor], Optional[torch.Tensor]]]] = None
 
@@ -196,6 +207,20 @@ class FastLoader:
             return f"{type(inner).__name__} is not a folder of image files or videos"
         return None
 
+    def _find_clips(self) -> np.ndarray:
+        """Dataset indices of the first frame of every clip (see clip_length)."""
+        if not self._is_video() or self._indices is not None:
+            raise ValueError("clip_length > 1 needs a LightlyDataset of a video folder (not a Subset)")
+        if self.backend != "cpp":
+            raise ValueError(f"clips are rendered by the C++ engine, not by the {self.backend!r} backend")
+        inner, span = self._parent.dataset, self.clip_length * self.clip_stride
+        starts = [offset + np.arange(0, count - (self.clip_length - 1) * self.clip_stride, span)
+                  for offset, count in zip(inner.offsets, inner.frame_counts())]
+        return np.concatenate(starts).astype(np.int64) if starts else np.zeros(0, np.int64)
+
+    def _num_samples(self) -> int:
+        return len(self.dataset) if self._clip_starts is None else len(self._clip_starts)
+
     def _is_video(self) -> bool:
         """A LightlyDataset of a video folder (its frames are read in groups, then augmented)."""
         return isinstance(self._parent, LightlyDataset) and hasattr(self._parent.dataset, "read_frames")
@@ -224,14 +249,14 @@ class FastLoader:
         self._position = {"epoch": epoch, "batch": batch}
 
     def _epoch_batches(self, epoch: int) -> List[np.ndarray]:
-        chunk = self.frames_per_chunk if self._is_video() else 1
-        indices = shard_indices(len(self.dataset), shuffle=self.shuffle, seed=self.seed, epoch=epoch,
+        chunk = self.frames_per_chunk if self._is_video() and self._clip_starts is None else 1
+        indices = shard_indices(self._num_samples(), shuffle=self.shuffle, seed=self.seed, epoch=epoch,
                                 rank=self.rank, world_size=self.world_size, chunk=chunk)
-        return batches(indices, self.batch_size, self.drop_last, len(self.dataset), self.world_size)
+        return batches(indices, self.batch_size, self.drop_last, self._num_samples(), self.world_size)
 
     def __len__(self) -> int:
-        shard = np.arange(len(range(self.rank, len(self.dataset), self.world_size)))
-        return len(batches(shard, self.batch_size, self.drop_last, len(self.dataset), self.world_size))
+        shard = np.arange(len(range(self.rank, self._num_samples(), self.world_size)))
+        return len(batches(shard, self.batch_size, self.drop_last, self._num_samples(), self.world_size))
 
     def __iter__(self) -> Iterator[Any]:
         epoch, start = self._next_epoch, self._start_batch
@@ -280,6 +305,8 @@ class FastLoader:
     def _render(self, batch: np.ndarray, epoch: int) -> Tuple[List[torch.Tensor], torch.Tensor, List[str]]:
         if self._indices is not None:
             batch = self._indices[batch]
+        if self._clip_starts is not None:
+            return self._render_clips(self._clip_starts[batch], epoch)
         if self._is_video():
             batch, frames = self._read_frames(batch)
             rendered = self._engine().render(batch, epoch, decoded=frames)
@@ -287,6 +314,25 @@ class FastLoader:
             rendered = self._engine().render(batch, epoch)
         kept = batch[rendered.kept]
         return rendered.views, self._targets[torch.as_tensor(kept)], [self._filenames[i] for i in kept]
+
+    def _render_clips(self, starts: np.ndarray, epoch: int) -> Tuple[List[torch.Tensor], torch.Tensor, List[str]]:
+        """Clips starting at dataset frames ``starts``: every frame of a clip is rendered with
+        its first frame's random parameters (the engine's draws depend on the sample key)."""
+        length = self.clip_length
+        frames_of = starts[:, None] + np.arange(length)[None, :] * self.clip_stride
+        flat, frames = self._read_frames(frames_of.ravel())
+        read = set(flat.tolist())
+        whole = [clip for clip in range(len(starts)) if all(f in read for f in frames_of[clip])]
+        by_frame = dict(zip(flat.tolist(), frames))
+        keys = np.repeat(starts[whole], length)
+        rendered = self._engine().render(keys, epoch, decoded=[by_frame[f] for f in frames_of[whole].ravel()])
+        kept_rows = set(rendered.kept)
+        complete = [i for i in range(len(whole)) if all(i * length + t in kept_rows for t in range(length))]
+        rows = torch.as_tensor([rendered.kept.index(i * length + t) for i in complete for t in range(length)],
+                               dtype=torch.long)
+        views = [view.index_select(0, rows).reshape(len(complete), length, *view.shape[1:]) for view in rendered.views]
+        first = starts[whole][complete]
+        return views, self._targets[torch.as_tensor(first)], [self._filenames[i] for i in first]
 
     def _read_frames(self, batch: np.ndarray) -> Tuple[np.ndarray, List[np.ndarray]]:
         """The batch's frames, read video by video; under on_error="skip" a video that
