@@ -74,7 +74,7 @@ def main(argv: Optional[Sequence[str]] = None) -> List[Result]:
     cached()  # fills the warm cache
     providers: Dict[str, Provider] = {"decode timestamps": decode_timestamps(videos), "fastssl cold": cold,
                                       "fastssl cached": cached}
-    print(f"{len(videos)} videos of {args.video_frames} frames at {args.size}, {args.workers} indexing threads")
+    print(f"{len(videos)} videos in {root}, {args.workers} indexing threads")
     return run_benchmark(args.name, providers, "decode timestamps", args.runs, 0, "videos/s", args.results)
 
 
