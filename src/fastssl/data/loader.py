@@ -21,7 +21,7 @@ import os
 import queue
 import threading
 import warnings
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -35,6 +35,7 @@ from fastssl.data.collate import BaseCollateFunction
 from fastssl.data.dataset import LightlyDataset
 from fastssl.data.multi_view_collate import MultiViewCollate
 from fastssl.data.sampler import batches, resolve_rank, shard_indices
+from fastssl.data.video_batches import clip_starts, read_frames, render_clips
 from fastssl.errors import ImageDecodeError
 from fastssl.transforms.spec import MultiViewSpec, ViewSpec
 
@@ -213,10 +214,7 @@ class FastLoader:
             raise ValueError("clip_length > 1 needs a LightlyDataset of a video folder (not a Subset)")
         if self.backend != "cpp":
             raise ValueError(f"clips are rendered by the C++ engine, not by the {self.backend!r} backend")
-        inner, span = self._parent.dataset, self.clip_length * self.clip_stride
-        starts = [offset + np.arange(0, count - (self.clip_length - 1) * self.clip_stride, span)
-                  for offset, count in zip(inner.offsets, inner.frame_counts())]
-        return np.concatenate(starts).astype(np.int64) if starts else np.zeros(0, np.int64)
+        return clip_starts(self._parent.dataset, self.clip_length, self.clip_stride)
 
     def _num_samples(self) -> int:
         return len(self.dataset) if self._clip_starts is None else len(self._clip_starts)
@@ -306,46 +304,16 @@ class FastLoader:
         if self._indices is not None:
             batch = self._indices[batch]
         if self._clip_starts is not None:
-            return self._render_clips(self._clip_starts[batch], epoch)
+            views, starts = render_clips(self._engine(), self._parent.dataset, self._clip_starts[batch],
+                                         self.clip_length, self.clip_stride, epoch, self.on_error)
+            return views, self._targets[torch.as_tensor(starts)], [self._filenames[i] for i in starts]
         if self._is_video():
-            batch, frames = self._read_frames(batch)
+            batch, frames = read_frames(self._parent.dataset, batch, self.on_error)
             rendered = self._engine().render(batch, epoch, decoded=frames)
         else:
             rendered = self._engine().render(batch, epoch)
         kept = batch[rendered.kept]
         return rendered.views, self._targets[torch.as_tensor(kept)], [self._filenames[i] for i in kept]
-
-    def _render_clips(self, starts: np.ndarray, epoch: int) -> Tuple[List[torch.Tensor], torch.Tensor, List[str]]:
-        """Clips starting at dataset frames ``starts``: every frame of a clip is rendered with
-        its first frame's random parameters (the engine's draws depend on the sample key)."""
-        length = self.clip_length
-        frames_of = starts[:, None] + np.arange(length)[None, :] * self.clip_stride
-        flat, frames = self._read_frames(frames_of.ravel())
-        read = set(flat.tolist())
-        whole = [clip for clip in range(len(starts)) if all(f in read for f in frames_of[clip])]
-        by_frame = dict(zip(flat.tolist(), frames))
-        keys = np.repeat(starts[whole], length)
-        rendered = self._engine().render(keys, epoch, decoded=[by_frame[f] for f in frames_of[whole].ravel()])
-        kept_rows = set(rendered.kept)
-        complete = [i for i in range(len(whole)) if all(i * length + t in kept_rows for t in range(length))]
-        rows = torch.as_tensor([rendered.kept.index(i * length + t) for i in complete for t in range(length)],
-                               dtype=torch.long)
-        views = [view.index_select(0, rows).reshape(len(complete), length, *view.shape[1:]) for view in rendered.views]
-        first = starts[whole][complete]
-        return views, self._targets[torch.as_tensor(first)], [self._filenames[i] for i in first]
-
-    def _read_frames(self, batch: np.ndarray) -> Tuple[np.ndarray, List[np.ndarray]]:
-        """The batch's frames, read video by video; under on_error="skip" a video that
-        fails loses its frames of this batch (with a warning), the others still load."""
-        inner = self._parent.dataset
-        if self.on_error == "raise":
-            return batch, inner.read_frames(batch)
-        failed: Dict[int, str] = {}
-        frames = inner.read_frames(batch, failed=failed)
-        for message in sorted(set(failed.values())):
-            warnings.warn(f"skipping frames: {message}", RuntimeWarning, stacklevel=2)
-        kept = [pos for pos in range(len(batch)) if pos not in failed]
-        return batch[kept], [frames[pos] for pos in kept]
 
     def _iter_engine(self, epoch_batches: List[np.ndarray], epoch: int) -> Iterator[Any]:
         """Renders batches on a background thread (the engine releases the GIL), ``prefetch`` ahead."""
