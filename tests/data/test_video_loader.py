@@ -169,3 +169,35 @@ def test_clip_windows_per_video(video_dir, tmp_path, write_image):
         write_image(tmp_path / "images" / "x.jpg")
         FastLoader(LightlyDataset(str(tmp_path / "images"), transform=SimCLRTransform(input_size=8)), batch_size=2,
                    clip_length=2)
+
+
+def test_truncated_video_and_mixed_resolutions(tmp_path, write_video):
+    """Videos of several sizes load together; a truncated one raises naming it, or loses only its frames."""
+    root = tmp_path / "videos"
+    write_video(root / "small.avi", 12, codec="ffv1", size=(32, 24), seed=1)
+    write_video(root / "large.avi", 12, codec="ffv1", size=(96, 64), seed=2)
+    write_video(root / "cut.avi", 40, codec="mpeg4", gop=10, b_frames=2, seed=3)  # read with PyAV
+    data = (root / "cut.avi").read_bytes()
+    (root / "cut.avi").write_bytes(data[: len(data) // 2])  # the AVI header still promises 40 frames
+    dataset = LightlyDataset(str(root), transform=SimCLRTransform(input_size=16))
+    names = dataset.get_filenames()
+    with pytest.raises(VideoError, match="cut.avi"):
+        list(FastLoader(dataset, batch_size=64, num_threads=2, backend="cpp"))
+    with pytest.warns(RuntimeWarning, match="skipping frames: .*cut.avi"):
+        batches = list(FastLoader(dataset, batch_size=64, num_threads=2, backend="cpp", on_error="skip"))
+    loaded = [name for _, _, batch in batches for name in batch]
+    assert [n for n in loaded if not n.startswith("cut-")] == [n for n in names if not n.startswith("cut-")]
+    assert all(v.shape[1:] == (3, 16, 16) for views, _, _ in batches for v in views)
+
+
+def test_video_that_cannot_be_indexed_raises_or_is_skipped(tmp_path, write_video):
+    root = tmp_path / "videos"
+    write_video(root / "good.avi", 6, codec="ffv1", seed=1)
+    (root / "broken.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42 not really a video")
+    with pytest.raises(VideoError, match="broken.mp4"):
+        LightlyDataset(str(root))
+    with pytest.warns(RuntimeWarning, match="skipping video: .*broken.mp4"):
+        dataset = LightlyDataset(str(root), transform=SimCLRTransform(input_size=8), on_error="skip")
+    assert dataset.get_filenames() == [f"good-{i}-avi.png" for i in range(6)]
+    batches = list(FastLoader(dataset, batch_size=4, num_threads=1))
+    assert sum(len(names) for _, _, names in batches) == 6

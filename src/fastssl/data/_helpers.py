@@ -52,6 +52,7 @@ def _load_dataset_from_folder(
     is_valid_file: Optional[Callable[[str], bool]],
     tqdm_args: Optional[Dict[str, Any]],
     num_workers_video_frame_counting: int = 0,
+    on_error: str = "raise",
 ) -> datasets.VisionDataset:
     """The VideoDataset, ImageFolder or DatasetFolder for the folder ``root``.
 
@@ -78,6 +79,7 @@ def _load_dataset_from_folder(
             is_valid_file=is_valid_file,
             tqdm_args=tqdm_args,
             num_workers=num_workers_video_frame_counting,
+            on_error=on_error,
         )
     if _contains_subdirs(root):
         loader = functools.partial(pil_loader, root=os.path.expanduser(root))

@@ -10,6 +10,7 @@ import bisect
 import itertools
 import os
 import threading
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -55,6 +56,8 @@ class VideoDataset(datasets.VisionDataset):
         num_workers: Number of threads counting frames (0: count in this thread).
         index_cache: Remember frame counts across runs (see ``video_index``);
             a video whose size or modification time changed is counted again.
+        on_error: "raise" a VideoError for a video that cannot be indexed, or
+            "skip" it with a warning: it then has no frames and the others load.
 
     Raises:
         ValueError: ``num_workers`` is negative, or both ``extensions`` and
@@ -78,9 +81,12 @@ class VideoDataset(datasets.VisionDataset):
         tqdm_args: Optional[Dict[str, Any]] = None,
         num_workers: int = 0,
         index_cache: bool = True,
+        on_error: str = "raise",
     ):
         if num_workers < 0:
             raise ValueError(f"num_workers must be >= 0 but is {num_workers}")
+        if on_error not in ("raise", "skip"):
+            raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
         super().__init__(root, transform=transform, target_transform=target_transform)
         self.backend = select_backend()
         videos = _find_videos(self.root, extensions, is_valid_file)
@@ -90,7 +96,8 @@ class VideoDataset(datasets.VisionDataset):
                 msg += "Supported extensions are: {}".format(",".join(extensions))
             raise RuntimeError(msg)
         cache = FrameCountCache(self.root, type(self.backend).__name__) if index_cache else None
-        frame_counts = _count_frames(self.backend, self.root, videos, tqdm_args, num_workers, cache)
+        frame_counts = _count_frames(self.backend, self.root, videos, tqdm_args, num_workers, cache,
+                                     skip_errors=on_error == "skip")
 
         self.extensions = extensions
         self.exception_on_non_increasing_timestamp = exception_on_non_increasing_timestamp
@@ -109,9 +116,8 @@ class VideoDataset(datasets.VisionDataset):
             VideoError: The frame cannot be loaded.
         """
         video_index, frame_number = self._locate(index)
-        array = self._reader(video_index).read(
-            frame_number, allow_equal_timestamps=not self.exception_on_non_increasing_timestamp
-        )
+        allow_equal = not self.exception_on_non_increasing_timestamp
+        array = self._read(video_index, lambda reader: reader.read(frame_number, allow_equal))
         sample = Image.fromarray(array)
         target = video_index
         if self.transform is not None:
@@ -150,7 +156,7 @@ class VideoDataset(datasets.VisionDataset):
         for video_index, wanted in by_video.items():
             numbers = sorted({number for number, _ in wanted})
             try:
-                decoded = dict(zip(numbers, self._reader(video_index).read_many(numbers, allow_equal)))
+                decoded = dict(zip(numbers, self._read(video_index, lambda r: r.read_many(numbers, allow_equal))))
             except VideoError as error:
                 if failed is None:
                     raise
@@ -159,6 +165,15 @@ class VideoDataset(datasets.VisionDataset):
             for number, position in wanted:
                 frames[position] = decoded[number]
         return frames  # type: ignore[return-value]
+
+    def _read(self, video_index: int, read: Callable[[Any], Any]) -> Any:
+        """``read(reader)`` with this thread's reader of the video. A frame the index counted
+        but the file does not hold (a truncated file, a header that lies) is a VideoError."""
+        try:
+            return read(self._reader(video_index))
+        except IndexError as error:
+            raise VideoError(f"{error} Its container promised {self._video_frame_count(video_index)}: the file "
+                             "is truncated or its header is wrong") from error
 
     def frame_counts(self) -> List[int]:
         """The number of frames of every video."""
@@ -282,8 +297,11 @@ def _count_frames(
     tqdm_args: Optional[Dict[str, Any]],
     num_workers: int,
     cache: Optional[FrameCountCache] = None,
+    skip_errors: bool = False,
 ) -> List[int]:
-    """Frame count of each video (no decoding; cached ones are not opened), with a tqdm progress bar."""
+    """Frame count of each video (no decoding; cached ones are not opened), with a tqdm progress bar.
+
+    With ``skip_errors`` a video that cannot be indexed warns and counts 0 frames (not cached)."""
     counts = [cache.get(path) if cache is not None else None for path in videos]
     todo = [path for path, count in zip(videos, counts) if count is None]
     tqdm_args = dict(tqdm_args or {})
@@ -291,8 +309,14 @@ def _count_frames(
     tqdm_args.setdefault("desc", "Counting frames in videos")
     tqdm_args.setdefault("total", len(todo))
 
-    def count(path: str) -> int:
-        return backend.count_frames(path, os.path.relpath(path, root))
+    def count(path: str) -> Optional[int]:
+        try:
+            return backend.count_frames(path, os.path.relpath(path, root))
+        except VideoError as error:
+            if not skip_errors:
+                raise
+            warnings.warn(f"skipping video: {error}", RuntimeWarning, stacklevel=2)
+            return None
 
     num_workers = 0 if len(todo) <= 1 else min(num_workers, len(todo))
     if num_workers == 0:
@@ -304,6 +328,7 @@ def _count_frames(
     counts = [next(fresh) if count is None else count for count in counts]
     if cache is not None:
         for path, frames in zip(todo, counted):
-            cache.put(path, frames)
+            if frames is not None:
+                cache.put(path, frames)
         cache.save()
-    return counts
+    return [count or 0 for count in counts]

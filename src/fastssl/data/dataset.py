@@ -35,6 +35,9 @@ class LightlyDataset:
         filenames: If given, only these files (relative to ``input_dir``) are used.
         tqdm_args: Arguments for the progress bar shown while counting video frames.
         num_workers_video_frame_counting: Threads counting video frames.
+        on_error: For a video folder: "raise" a VideoError naming a video that
+            cannot be indexed, or "skip" it with a warning (it then has no frames).
+            A fastssl addition; image files are checked when they are loaded.
 
     Raises:
         ValueError: ``input_dir`` does not exist, or it is None while
@@ -54,6 +57,7 @@ class LightlyDataset:
         filenames: Optional[List[str]] = None,
         tqdm_args: Optional[Dict[str, Any]] = None,
         num_workers_video_frame_counting: int = 0,
+        on_error: str = "raise",
     ):
         self.input_dir = input_dir
         # Keep only the listed files (Lightly's `filenames`): a membership test on full paths.
@@ -68,6 +72,7 @@ class LightlyDataset:
                 is_valid_file=is_valid_file,
                 tqdm_args=tqdm_args,
                 num_workers_video_frame_counting=num_workers_video_frame_counting,
+                on_error=on_error,
             )
         elif transform is not None:
             raise ValueError(f"transform must be None when input_dir is None but is {transform}")
