@@ -163,6 +163,8 @@ def test_raw_stream_without_timestamps_reads_by_counting(tmp_path, write_video, 
     assert len(reference) == len(frames) == 9
     for index in [4, 5, 0, 8, 2]:
         np.testing.assert_array_equal(np.asarray(dataset[index][0]), reference[index])
+    warm = LightlyDataset(str(tmp_path), tqdm_args={"disable": True})  # counts from the cache: nothing opened yet
+    np.testing.assert_array_equal(np.asarray(warm[5][0]), reference[5])
 
 
 class _NoDecodeContainer:

@@ -39,13 +39,31 @@ def backend(request, monkeypatch):
     monkeypatch.setattr(_video, "select_backend", PyAVBackend if request.param == "pyav" else DecordWithPyAVBackend)
 
 
-def test_grouped_reading_returns_the_frames_of_per_frame_reading(video_dir, backend):
+def _decode_all(path) -> list:
+    """Every frame of a video, decoded in sequence with PyAV (the reference)."""
+    import av
+
+    with av.open(str(path)) as container:
+        return [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
+
+
+def test_grouped_reading_returns_the_sequentially_decoded_frames(video_dir, backend):
     dataset = LightlyDataset(str(video_dir)).dataset
     indices = [40, 3, 7, 4, 45, 27, 20, 3, 51, 0, 39]  # out of order, repeated, across videos
-    grouped = dataset.read_frames(indices)
-    single = LightlyDataset(str(video_dir)).dataset  # fresh readers, one frame at a time
-    for frame, index in zip(grouped, indices):
-        assert np.array_equal(frame, np.asarray(single[index][0])), index
+    reference = [frame for video in dataset.videos for frame in _decode_all(video)]
+    for frame, index in zip(dataset.read_frames(indices), indices):
+        assert np.array_equal(frame, reference[index]), index
+    single = LightlyDataset(str(video_dir)).dataset  # and per-frame reading agrees
+    for index in indices:
+        assert np.array_equal(np.asarray(single[index][0]), reference[index]), index
+
+
+def test_chunked_shards_keep_runs_whole_on_one_rank():
+    shards = [shard_indices(100, shuffle=True, seed=3, epoch=0, rank=r, world_size=3, chunk=10) for r in range(3)]
+    assert [len(s) for s in shards] == [34, 33, 33] and sorted(np.concatenate(shards).tolist()) == list(range(100))
+    runs = [set(s.tolist()) for s in shards]
+    for start in range(0, 100, 10):  # a run is split at most once, where one rank's share ends
+        assert sum(bool(r & set(range(start, start + 10))) for r in runs) <= 2
 
 
 def test_chunked_shuffle_moves_runs_of_frames_and_covers_each_once():
@@ -201,3 +219,35 @@ def test_video_that_cannot_be_indexed_raises_or_is_skipped(tmp_path, write_video
     assert dataset.get_filenames() == [f"good-{i}-avi.png" for i in range(6)]
     batches = list(FastLoader(dataset, batch_size=4, num_threads=1))
     assert sum(len(names) for _, _, names in batches) == 6
+
+
+def test_empty_video_raises_or_is_skipped(tmp_path, write_video):
+    import av
+
+    root = tmp_path / "videos"
+    write_video(root / "good.avi", 5, codec="ffv1", seed=1)
+    with av.open(str(root / "empty.avi"), "w") as container:  # a stream, no frames
+        stream = container.add_stream("ffv1", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        container.start_encoding()
+    with pytest.raises(VideoError, match="video 'empty.avi' has no frames"):
+        LightlyDataset(str(root))
+    with pytest.warns(RuntimeWarning, match="skipping video: video 'empty.avi' has no frames"):
+        dataset = LightlyDataset(str(root), on_error="skip")
+    assert len(dataset) == 5
+
+
+def test_reference_path_skips_bad_videos_too(video_dir, monkeypatch):
+    original = _video.VideoDataset._read
+
+    def read(self, video_index, read_frame):
+        if self.videos[video_index].endswith("b.avi"):
+            raise VideoError("cannot decode video 'b.avi': corrupt data")
+        return original(self, video_index, read_frame)
+
+    monkeypatch.setattr(_video.VideoDataset, "_read", read)
+    dataset = LightlyDataset(str(video_dir), transform=SimCLRTransform(input_size=8))
+    with pytest.warns(RuntimeWarning, match="skipping cannot decode video 'b.avi'"):
+        batches = list(FastLoader(dataset, batch_size=8, backend="python", num_threads=1, on_error="skip"))
+    names = [name for _, _, batch in batches for name in batch]
+    assert names == [name for name in dataset.get_filenames() if not name.startswith("b-")]

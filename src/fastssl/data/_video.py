@@ -310,25 +310,30 @@ def _count_frames(
     tqdm_args.setdefault("total", len(todo))
 
     def count(path: str) -> Optional[int]:
+        name = os.path.relpath(path, root)
         try:
-            return backend.count_frames(path, os.path.relpath(path, root))
+            stamp = cache.stamp(path) if cache is not None else {}
+            frames = backend.count_frames(path, name)
+            if frames == 0:
+                raise EmptyVideoError(f"video '{name}' has no frames")
         except VideoError as error:
             if not skip_errors:
                 raise
             warnings.warn(f"skipping video: {error}", RuntimeWarning, stacklevel=2)
             return None
+        if cache is not None:
+            cache.put(path, frames, stamp)
+        return frames
 
     num_workers = 0 if len(todo) <= 1 else min(num_workers, len(todo))
-    if num_workers == 0:
-        counted = list(tqdm(map(count, todo), **tqdm_args))
-    else:
-        with ThreadPoolExecutor(max_workers=num_workers) as pool:
-            counted = list(tqdm(pool.map(count, todo), **tqdm_args))
+    try:
+        if num_workers == 0:
+            counted = list(tqdm(map(count, todo), **tqdm_args))
+        else:
+            with ThreadPoolExecutor(max_workers=num_workers) as pool:
+                counted = list(tqdm(pool.map(count, todo), **tqdm_args))
+    finally:  # what was counted before an error is kept
+        if cache is not None:
+            cache.save()
     fresh = iter(counted)
-    counts = [next(fresh) if count is None else count for count in counts]
-    if cache is not None:
-        for path, frames in zip(todo, counted):
-            if frames is not None:
-                cache.put(path, frames)
-        cache.save()
-    return [count or 0 for count in counts]
+    return [(next(fresh) if count is None else count) or 0 for count in counts]

@@ -36,6 +36,7 @@ from fastssl.data.dataset import LightlyDataset
 from fastssl.data.multi_view_collate import MultiViewCollate
 from fastssl.data.sampler import batches, resolve_rank, shard_indices
 from fastssl.data.video_batches import clip_starts, read_frames, render_clips
+from fastssl.data.video_readers import VideoError
 from fastssl.errors import ImageDecodeError
 from fastssl.transforms.spec import MultiViewSpec, ViewSpec
 
@@ -71,7 +72,9 @@ class FastLoader:
         frames_per_chunk: For a folder of videos: shuffle runs of this many
             consecutive frames (not single frames), so that each batch's frames
             are decoded with one pass over a few groups of pictures. Every frame
-            is still loaded once per epoch; 1 shuffles single frames.
+            is still loaded once per epoch; 1 shuffles single frames. Default:
+            batch_size // 8, so that a batch mixes about 8 runs (contrastive
+            losses need negatives from other scenes).
         clip_length, clip_stride: For a folder of videos: with ``clip_length`` T > 1,
             a sample is a clip of T frames taken every ``clip_stride`` frames, and
             each view is a (B, T, C, H, W) tensor whose T frames share one crop and
@@ -91,7 +94,7 @@ class FastLoader:
                  num_threads: Optional[int] = None, backend: str = "auto", device: Any = None, seed: int = 0,
                  prefetch: int = 2, on_error: str = "raise", rank: Optional[int] = None,
                  world_size: Optional[int] = None, collate_fn: Optional[Callable[[Any], Any]] = None,
-                 frames_per_chunk: int = 32, clip_length: int = 1, clip_stride: int = 1):
+                 frames_per_chunk: Optional[int] = None, clip_length: int = 1, clip_stride: int = 1):
         if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
         if num_threads is not None and (not isinstance(num_threads, int) or num_threads < 1):
@@ -102,6 +105,8 @@ class FastLoader:
             raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
         if on_error not in ON_ERROR:
             raise ValueError(f"on_error must be one of {ON_ERROR}, got {on_error!r}")
+        if frames_per_chunk is None:
+            frames_per_chunk = max(1, batch_size // 8)
         for name, value in (("frames_per_chunk", frames_per_chunk), ("clip_length", clip_length),
                             ("clip_stride", clip_stride)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -459,7 +464,7 @@ class _SkipBadFiles(Dataset):
     def __getitem__(self, index: int) -> Any:
         try:
             return self.dataset[index]
-        except ImageDecodeError as error:
+        except (ImageDecodeError, VideoError) as error:
             return _Skipped(str(error))
 
 

@@ -38,7 +38,9 @@ def shard_indices(num_samples: int, *, shuffle: bool, seed: int, epoch: int, ran
     With ``chunk`` > 1 the shuffle moves runs of ``chunk`` consecutive samples
     (video frames) instead of single samples: batches then hold a few runs of
     neighbouring frames, which a video reader decodes once per group of
-    pictures, and every sample is still loaded once per epoch.
+    pictures, and every sample is still loaded once per epoch. Each rank then
+    takes a contiguous part of the order (as long as its interleaved share would
+    be), so that runs stay whole on one rank.
     """
     if not shuffle:
         order = np.arange(num_samples)
@@ -48,6 +50,8 @@ def shard_indices(num_samples: int, *, shuffle: bool, seed: int, epoch: int, ran
         runs = np.random.default_rng([seed, epoch]).permutation(-(-num_samples // chunk))
         order = (runs[:, None] * chunk + np.arange(chunk)[None, :]).ravel()
         order = order[order < num_samples]
+        start = sum(len(range(r, num_samples, world_size)) for r in range(rank))
+        return order[start:start + len(range(rank, num_samples, world_size))]
     return order[rank::world_size]
 
 

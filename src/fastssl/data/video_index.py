@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import tempfile
 import warnings
 from pathlib import Path
 from typing import Dict, Optional
@@ -50,9 +51,10 @@ class FrameCountCache:
                 data = json.load(file)
         except (OSError, ValueError):  # no cache yet, or a broken one: count again
             return {}
-        if data.get("format") != _FORMAT or data.get("root") != self.root:
+        if not isinstance(data, dict) or data.get("format") != _FORMAT or data.get("root") != self.root:
             return {}
-        return data.get("videos", {})
+        videos = data.get("videos")
+        return videos if isinstance(videos, dict) else {}
 
     def _key(self, video: str) -> str:
         return os.path.relpath(os.path.abspath(video), self.root)
@@ -65,16 +67,21 @@ class FrameCountCache:
     def get(self, video: str) -> Optional[int]:
         """The cached frame count of ``video``, or None when unknown or the file changed."""
         entry = self._entries.get(self._key(video))
-        if entry is None:
+        if not isinstance(entry, dict) or not isinstance(entry.get("frames"), int):
             return None
         try:
             unchanged = {k: entry.get(k) for k in ("size", "mtime_ns")} == self._stamp(video)
         except OSError:
             return None
-        return int(entry["frames"]) if unchanged else None
+        return entry["frames"] if unchanged else None
 
-    def put(self, video: str, frames: int) -> None:
-        self._entries[self._key(video)] = {**self._stamp(video), "frames": int(frames)}
+    def stamp(self, video: str) -> Dict[str, int]:
+        """The file's size and modification time, taken before counting so a file changed
+        while it is counted is counted again next time."""
+        return self._stamp(video)
+
+    def put(self, video: str, frames: int, stamp: Dict[str, int]) -> None:
+        self._entries[self._key(video)] = {**stamp, "frames": int(frames)}
         self._changed = True
 
     def save(self) -> None:
@@ -82,10 +89,11 @@ class FrameCountCache:
         if not self._changed:
             return
         data = {"format": _FORMAT, "root": self.root, "videos": self._entries}
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(temporary, "w", encoding="utf-8") as file:
+            # A unique temporary file, then a rename: concurrent writers (DDP ranks) never mix their bytes.
+            handle, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+            with os.fdopen(handle, "w", encoding="utf-8") as file:
                 json.dump(data, file)
             os.replace(temporary, self.path)
             self._changed = False

@@ -315,8 +315,12 @@ class DecordWithPyAVBackend:
 
     def open(self, path: str, name: str) -> Any:
         """A reader for the video at ``path`` from the backend that reads it exactly."""
-        backend = self._pyav if self._uses_pyav(path, name) else self._decord
-        return backend.open(path, name)
+        if not self._uses_pyav(path, name):
+            try:
+                return self._decord.open(path, name)
+            except VideoError:  # decord cannot index it (a raw stream, ...), e.g. counted from a cache
+                self._pyav_paths[path] = True
+        return self._pyav.open(path, name)
 
     def _uses_pyav(self, path: str, name: str) -> bool:
         if path not in self._pyav_paths:
