@@ -197,7 +197,9 @@ def test_frame_counting_does_not_decode(video_dir, monkeypatch):
     monkeypatch.setattr(av, "open", lambda *a, **k: _NoDecodeContainer(real_open(*a, **k), demuxed))
     dataset = LightlyDataset(str(video_dir), tqdm_args={"disable": True})
     assert len(dataset) == 7 + 10 + 11 + 23 + 9
-    assert demuxed == ["no_count.webm"]  # the only container without a frame count
+    # Every header count is checked against the packets near the end (a seek, then a short demux);
+    # the container without a count is demuxed in full. Nothing is decoded (_NoDecodeContainer).
+    assert sorted(demuxed) == sorted(["clip.mp4", "Upper.MP4", "lossless.avi", "h264.mov", "no_count.webm"])
 
 
 def test_frame_counting_threads_and_progress_bar(video_dir, backend):

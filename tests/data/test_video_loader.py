@@ -190,7 +190,7 @@ def test_clip_windows_per_video(video_dir, tmp_path, write_image):
 
 
 def test_truncated_video_and_mixed_resolutions(tmp_path, write_video):
-    """Videos of several sizes load together; a truncated one raises naming it, or loses only its frames."""
+    """Videos of several sizes load together; a truncated one is counted by what it holds, not its header."""
     root = tmp_path / "videos"
     write_video(root / "small.avi", 12, codec="ffv1", size=(32, 24), seed=1)
     write_video(root / "large.avi", 12, codec="ffv1", size=(96, 64), seed=2)
@@ -198,14 +198,22 @@ def test_truncated_video_and_mixed_resolutions(tmp_path, write_video):
     data = (root / "cut.avi").read_bytes()
     (root / "cut.avi").write_bytes(data[: len(data) // 2])  # the AVI header still promises 40 frames
     dataset = LightlyDataset(str(root), transform=SimCLRTransform(input_size=16))
-    names = dataset.get_filenames()
-    with pytest.raises(VideoError, match="cut.avi"):
-        list(FastLoader(dataset, batch_size=64, num_threads=2, backend="cpp"))
-    with pytest.warns(RuntimeWarning, match="skipping frames: .*cut.avi"):
-        batches = list(FastLoader(dataset, batch_size=64, num_threads=2, backend="cpp", on_error="skip"))
-    loaded = [name for _, _, batch in batches for name in batch]
-    assert [n for n in loaded if not n.startswith("cut-")] == [n for n in names if not n.startswith("cut-")]
+    held = len(_decode_all(root / "cut.avi"))
+    assert 0 < held < 40 and sum(name.startswith("cut-") for name in dataset.get_filenames()) == held
+    batches = list(FastLoader(dataset, batch_size=64, num_threads=2, backend="cpp"))
+    assert sorted(name for _, _, batch in batches for name in batch) == sorted(dataset.get_filenames())
     assert all(v.shape[1:] == (3, 16, 16) for views, _, _ in batches for v in views)
+
+
+def test_a_frame_the_index_promised_but_the_file_lacks_is_a_video_error(video_dir, monkeypatch):
+    dataset = LightlyDataset(str(video_dir)).dataset
+    last_of_b = dataset.offsets[1] + 16
+    monkeypatch.setattr(dataset, "_video_frame_count", lambda video_index: 99)  # an index that over-counts
+    reader = dataset._reader(1)
+    monkeypatch.setattr(reader, "read_many", lambda numbers, allow_equal: (_ for _ in ()).throw(
+        IndexError("Frame 17 is out of range for video 'b.avi' with 17 frames.")))
+    with pytest.raises(VideoError, match="with 17 frames. Its container promised 99: the file is truncated"):
+        dataset.read_frames([last_of_b + 1])
 
 
 def test_video_that_cannot_be_indexed_raises_or_is_skipped(tmp_path, write_video):

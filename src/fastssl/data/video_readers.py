@@ -80,8 +80,11 @@ class PyAVBackend:
         """
         with _open_container(path, name) as container:
             stream = container.streams.video[0]
-            if stream.frames > 0:
+            if stream.frames > 0 and _ends_where_header_says(container, stream):
                 return stream.frames
+            # No count in the header, or one the file does not hold (truncated, rewritten): demux.
+            if stream.frames > 0:
+                container.seek(0, stream=stream)
             return _guard(name, lambda: sum(1 for _ in _packets(container, stream)))
 
     def open(self, path: str, name: str) -> "PyAVReader":
@@ -372,6 +375,22 @@ def _has_b_frames(path: str, name: str) -> bool:
     """True when the codec reorders frames (B-frames), read from the header."""
     with _open_container(path, name) as container:
         return bool(container.streams.video[0].codec_context.has_b_frames)
+
+
+def _ends_where_header_says(container: Any, stream: Any) -> bool:
+    """Whether the video's last packets reach the time of its last frame by the header's
+    count and frame rate: a cheap check (a seek near the end) that catches truncated files."""
+    if not stream.average_rate or not stream.time_base:
+        return False
+    frame_time = 1 / stream.average_rate
+    start = stream.start_time or 0
+    expected_last = start + (stream.frames - 1) * frame_time / stream.time_base
+    try:
+        container.seek(int(expected_last - 2 * frame_time / stream.time_base), stream=stream, backward=True)
+        last = max((p.pts for p in _packets(container, stream) if p.pts is not None), default=None)
+    except Exception:  # a container that cannot seek: count by demuxing instead
+        return False
+    return last is not None and last >= expected_last - 1.5 * frame_time / stream.time_base
 
 
 def _packets(container: Any, stream: Any) -> Iterator[Any]:
