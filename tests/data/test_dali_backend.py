@@ -165,3 +165,50 @@ def test_fixed_ranges_and_exif_orientation(tmp_path):
     dataset = LightlyDataset(str(tmp_path), transform=ViewTransform(spec))
     views, _, _ = next(iter(FastLoader(dataset, batch_size=1, backend="dali")))
     assert views.shape == (1, 3, 20, 40)
+
+
+@pytest.fixture
+def dali_videos(tmp_path):
+    """Videos DALI's CPU mode decodes: VP9 in WebM and MJPEG in AVI."""
+    av = pytest.importorskip("av")
+    root = tmp_path / "videos"
+    root.mkdir()
+    rng = np.random.default_rng(0)
+    for name, codec, pix_fmt, count in (("a.webm", "libvpx-vp9", "yuv420p", 10), ("b.avi", "mjpeg", "yuvj420p", 7)):
+        with av.open(str(root / name), "w") as container:
+            stream = container.add_stream(codec, rate=25)
+            stream.width, stream.height, stream.pix_fmt = 64, 48, pix_fmt
+            for _ in range(count):
+                image = np.repeat(rng.integers(0, 256, (6, 8, 3), dtype=np.uint8), 8, axis=0).repeat(8, axis=1)
+                for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
+                    container.mux(packet)
+            for packet in stream.encode():
+                container.mux(packet)
+    return root
+
+
+def test_video_folder_through_dalis_video_reader(dali_videos):
+    dataset = LightlyDataset(str(dali_videos), transform=SimCLRTransform(input_size=16))
+    loader = FastLoader(dataset, batch_size=4, backend="dali", shuffle=True)
+    assert loader.backend == "dali" and len(loader) == 5  # 17 frames
+    for _ in range(2):  # two epochs: each frame once per epoch
+        batches = list(loader)
+        names = [name for _, _, batch in batches for name in batch]
+        assert sorted(names) == sorted(dataset.get_filenames())
+        video_of = dict(zip(dataset.get_filenames(), dataset.dataset.frame_targets()))
+        for views, targets, batch in batches:
+            assert [v.shape[1:] for v in views] == [(3, 16, 16)] * 2 and len(views[0]) == len(batch)
+            assert targets.tolist() == [video_of[name] for name in batch]
+    shards = [[n for _, _, b in FastLoader(dataset, batch_size=4, backend="dali", rank=r, world_size=2) for n in b]
+              for r in range(2)]
+    assert sorted(shards[0] + shards[1]) == sorted(dataset.get_filenames()) and not set(shards[0]) & set(shards[1])
+
+
+def test_dali_video_frames_match_the_reference_path(dali_videos):
+    spec = ViewSpec(crop=RandomResizedCropSpec(size=(24, 32), scale=(1.0, 1.0), ratio=(4 / 3, 4 / 3)))
+    dataset = LightlyDataset(str(dali_videos), transform=ViewTransform(spec))
+    dali = {name: view for views, _, batch in FastLoader(dataset, batch_size=8, backend="dali")
+            for name, view in zip(batch, views)}
+    for index, name in enumerate(dataset.get_filenames()):
+        reference, _, _ = dataset[index]
+        assert (dali[name] - reference).abs().mean() < 5 / 255, name  # two decoders' YUV->RGB conversions

@@ -30,7 +30,7 @@ from torch.utils.data import DataLoader, Dataset, Subset, default_collate
 from fastssl import _ext
 from fastssl._ext import cpp_extension
 from fastssl.data.backends.cpp import ON_ERROR, CppRenderer, UnsupportedSpec, engine_views
-from fastssl.data.backends.dali import DaliRenderer, check_dali_spec
+from fastssl.data.backends.dali import DaliRenderer, DaliVideoRenderer, check_dali_spec
 from fastssl.data.collate import BaseCollateFunction
 from fastssl.data.dataset import LightlyDataset
 from fastssl.data.multi_view_collate import MultiViewCollate
@@ -173,8 +173,8 @@ class FastLoader:
             return f"NVIDIA DALI is unavailable ({_ext.dali().detail})"
         if self.collate_fn is not None:
             return "the DALI backend does not run collate functions"
-        if self._is_video():
-            return "the DALI backend reads image folders, not videos"
+        if self._is_video() and (self.clip_length > 1 or self._indices is not None):
+            return "DALI's video reader reads every frame of the whole folder: no clips, no Subset"
         reason = self._folder_and_spec_problem(spec)
         if reason:
             return reason
@@ -258,16 +258,33 @@ class FastLoader:
         return batches(indices, self.batch_size, self.drop_last, self._num_samples(), self.world_size)
 
     def __len__(self) -> int:
+        if self._dali_video():
+            return self._engine().batches
         shard = np.arange(len(range(self.rank, self._num_samples(), self.world_size)))
         return len(batches(shard, self.batch_size, self.drop_last, self._num_samples(), self.world_size))
 
     def __iter__(self) -> Iterator[Any]:
         epoch, start = self._next_epoch, self._start_batch
         self._next_epoch, self._start_batch = epoch + 1, 0
+        if self._dali_video():
+            return self._track(self._iter_engine(self._dali_video_batches(start)), epoch, start)
         epoch_batches = self._epoch_batches(epoch)
+        rendered = (self._render(batch, epoch) for batch in epoch_batches[start:])
         batches_iter = (self._iter_reference(epoch_batches[start:]) if self.backend == "python"
-                        else self._iter_engine(epoch_batches[start:], epoch))
+                        else self._iter_engine(rendered))
         return self._track(batches_iter, epoch, start)
+
+    def _dali_video(self) -> bool:
+        return self.backend == "dali" and self._is_video()
+
+    def _dali_video_batches(self, start: int) -> Iterator[Tuple[List[torch.Tensor], torch.Tensor, List[str]]]:
+        """DALI's video reader's epoch as (views, targets, filenames); resuming reads and drops ``start`` batches."""
+        offsets = self._parent.dataset.offsets
+        for index, (views, videos, numbers) in enumerate(self._engine().epoch()):
+            if index < start:
+                continue
+            frames = [offsets[video] + number for video, number in zip(videos.tolist(), numbers.tolist())]
+            yield views, torch.as_tensor(videos, dtype=torch.long), [self._filenames[i] for i in frames]
 
     def _track(self, batches_iter: Iterator[Any], epoch: int, start: int) -> Iterator[Any]:
         """Yields the batches, recording the position before each one is handed out."""
@@ -295,7 +312,12 @@ class FastLoader:
             self._targets = torch.as_tensor(targets, dtype=torch.long)
             on_gpu = self.device is not None and self.device.type == "cuda"
             spec, root = _as_multi_view(self._spec_value), getattr(inner, "root", None)
-            if self.backend == "dali":
+            if self._dali_video():
+                self._renderer = DaliVideoRenderer(
+                    spec, inner.videos, batch_size=self.batch_size, shuffle=self.shuffle, drop_last=self.drop_last,
+                    seed=self.seed, rank=self.rank, world_size=self.world_size, num_threads=self.num_threads,
+                    device=self.device if on_gpu else None)
+            elif self.backend == "dali":
                 self._renderer = DaliRenderer(spec, paths, root, batch_size=self.batch_size, seed=self.seed,
                                               rank=self.rank, num_threads=self.num_threads,
                                               device=self.device if on_gpu else None, on_error=self.on_error)
@@ -320,8 +342,9 @@ class FastLoader:
         kept = batch[rendered.kept]
         return rendered.views, self._targets[torch.as_tensor(kept)], [self._filenames[i] for i in kept]
 
-    def _iter_engine(self, epoch_batches: List[np.ndarray], epoch: int) -> Iterator[Any]:
-        """Renders batches on a background thread (the engine releases the GIL), ``prefetch`` ahead."""
+    def _iter_engine(self, rendered: Iterator[Tuple[List[torch.Tensor], torch.Tensor, List[str]]]) -> Iterator[Any]:
+        """Takes ``rendered`` batches on a background thread (the engine and DALI release the GIL),
+        ``prefetch`` ahead."""
         self._engine()  # build it in this thread so that errors surface here
         ready: "queue.Queue[Any]" = queue.Queue(maxsize=self.prefetch)
         stop = threading.Event()
@@ -336,10 +359,10 @@ class FastLoader:
 
         def produce() -> None:
             try:
-                for batch in epoch_batches:
+                for item in rendered:
                     if stop.is_set():
                         return
-                    put(self._render(batch, epoch))
+                    put(item)
                 put(_END)
             except BaseException as error:  # handed to the consumer, raised there
                 put(error)

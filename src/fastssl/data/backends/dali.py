@@ -30,7 +30,7 @@ import itertools
 import os
 import threading
 import warnings
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -291,17 +291,7 @@ class DaliRenderer:
 
     def _run(self, encoded: List[np.ndarray]) -> List[torch.Tensor]:
         self._pipe.feed_input("encoded", encoded)
-        return [self._to_torch(output) for output in self._pipe.run()]
-
-    def _to_torch(self, output: Any) -> torch.Tensor:
-        if self.device is None:
-            return torch.from_numpy(output.as_array())
-        from nvidia.dali.plugin.pytorch import feed_ndarray
-
-        tensor = output.as_tensor()
-        result = torch.empty(tensor.shape(), dtype=torch.float32, device=self.device)
-        feed_ndarray(tensor, result, cuda_stream=torch.cuda.current_stream(self.device))
-        return result
+        return [_to_torch(output, self.device) for output in self._pipe.run()]
 
     def _empty(self) -> List[torch.Tensor]:
         return [torch.empty((0, 3, *view.crop.size), dtype=torch.float32, device=self.device)
@@ -316,3 +306,81 @@ class DaliRenderer:
     def _name(self, sample: int) -> str:
         path = self.paths[sample]
         return os.path.relpath(path, self.root) if self.root else path
+
+
+def _video_pipeline(spec: MultiViewSpec, videos: List[str], batch_size: int, num_threads: int,
+                    device_id: Optional[int], seed: int, shuffle: bool, rank: int, world_size: int) -> Any:
+    from nvidia.dali import fn, pipeline_def
+
+    @pipeline_def(enable_conditionals=True)
+    def views_of_frames() -> Tuple[Any, ...]:
+        # DALI's video reader: NVDEC on a GPU; its CPU mode decodes VP8, VP9 and MJPEG only.
+        frames, labels, numbers = fn.experimental.readers.video(
+            filenames=videos, labels=list(range(len(videos))), sequence_length=1, enable_frame_num=True,
+            random_shuffle=shuffle, shard_id=rank, num_shards=world_size, stick_to_shard=True,
+            pad_last_batch=True, name="videos", device="cpu" if device_id is None else "gpu")
+        image = fn.squeeze(frames, axes=[0])  # one frame per sample: (1, H, W, C) -> (H, W, C)
+        graph = _Graph(on_gpu=device_id is not None)
+        return (*(graph.view(image, view) for view in spec.views), labels, numbers)
+
+    pipe = views_of_frames(batch_size=batch_size, num_threads=num_threads, device_id=device_id, seed=seed)
+    pipe.build()
+    return pipe
+
+
+class DaliVideoRenderer:
+    """Every frame of a video folder through DALI's video reader and the spec's views.
+
+    DALI decides the order (its reader shuffles within each rank's shard, with its
+    own generator) and the shards (``shard_id``/``num_shards``, each rank keeping its
+    shard); every frame of a shard is read once per epoch.
+
+    Args:
+        spec: The views to render.
+        videos: The video files, in dataset order (a frame's target is its video's index).
+        batch_size, shuffle, drop_last, seed, rank, world_size, num_threads: As FastLoader's.
+        device: A CUDA device (NVDEC decoding), or None for DALI's CPU mode.
+    """
+
+    def __init__(self, spec: MultiViewSpec, videos: Sequence[str], *, batch_size: int, shuffle: bool,
+                 drop_last: bool, seed: int = 0, rank: int = 0, world_size: int = 1, num_threads: int = 1,
+                 device: Optional[torch.device] = None):
+        _ext.require("nvidia.dali", _ext.dali)
+        check_dali_spec(spec)
+        if device is not None and device.index is None:
+            device = torch.device("cuda", torch.cuda.current_device())
+        self.device, self.batch_size = device, batch_size
+        self._views = len(spec.views)
+        self._pipe = _video_pipeline(spec, list(videos), batch_size, num_threads,
+                                     None if device is None else device.index, seed, shuffle, rank, world_size)
+        total = self._pipe.reader_meta("videos")["epoch_size"]
+        shards = [total * (r + 1) // world_size - total * r // world_size for r in range(world_size)]
+        self.shard_size = shards[rank]
+        self._runs = -(-self.shard_size // batch_size)  # the reader's epoch: the last batch is padded
+        # Ranks yield as many batches (DDP); with drop_last, only full batches of the smallest shard.
+        self.batches = min(shards) // batch_size if drop_last else self._runs
+
+    def epoch(self) -> Iterator[Tuple[List[torch.Tensor], np.ndarray, np.ndarray]]:
+        """One epoch: (views, video indices, frame numbers) per batch."""
+        remaining = self.shard_size
+        for run in range(self._runs):
+            outputs = self._pipe.run()  # all runs happen, so that the next epoch starts at its beginning
+            count = min(self.batch_size, remaining)
+            remaining -= count
+            if run >= self.batches:
+                continue
+            views = [_to_torch(output, self.device)[:count] for output in outputs[:self._views]]
+            labels, numbers = (np.asarray(output.as_array()).ravel()[:count] for output in outputs[self._views:])
+            yield views, labels, numbers
+
+
+def _to_torch(output: Any, device: Optional[torch.device]) -> torch.Tensor:
+    """A DALI output batch as a torch tensor: from CPU memory, or copied on the device's current stream."""
+    if device is None:
+        return torch.from_numpy(output.as_array())
+    from nvidia.dali.plugin.pytorch import feed_ndarray
+
+    tensor = output.as_tensor()
+    result = torch.empty(tensor.shape(), dtype=torch.float32, device=device)
+    feed_ndarray(tensor, result, cuda_stream=torch.cuda.current_stream(device))
+    return result
