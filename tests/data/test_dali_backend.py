@@ -201,7 +201,9 @@ def test_video_folder_through_dalis_video_reader(dali_videos):
             assert targets.tolist() == [video_of[name] for name in batch]
     shards = [[n for _, _, b in FastLoader(dataset, batch_size=4, backend="dali", rank=r, world_size=2) for n in b]
               for r in range(2)]
-    assert sorted(shards[0] + shards[1]) == sorted(dataset.get_filenames()) and not set(shards[0]) & set(shards[1])
+    # Shards of 8 and 9 frames: DALI pads the first, whose last batch repeats its last frame once.
+    assert set(shards[0]) | set(shards[1]) == set(dataset.get_filenames()) and not set(shards[0]) & set(shards[1])
+    assert [len(shard) for shard in shards] == [9, 9]
 
 
 def test_dali_video_frames_match_the_reference_path(dali_videos):
@@ -212,3 +214,15 @@ def test_dali_video_frames_match_the_reference_path(dali_videos):
     for index, name in enumerate(dataset.get_filenames()):
         reference, _, _ = dataset[index]
         assert (dali[name] - reference).abs().mean() < 5 / 255, name  # two decoders' YUV->RGB conversions
+
+
+def test_dali_video_ranks_get_equal_batches_and_an_early_break_keeps_epochs_whole(dali_videos):
+    dataset = LightlyDataset(str(dali_videos), transform=SimCLRTransform(input_size=8))
+    loaders = [FastLoader(dataset, batch_size=4, backend="dali", rank=r, world_size=2) for r in range(2)]
+    assert len(loaders[0]) == len(loaders[1])  # 9 and 8 frames: DALI pads the short shard
+    loader = FastLoader(dataset, batch_size=4, backend="dali", shuffle=True)
+    for _ in loader:
+        break  # leaves DALI's reader mid-epoch
+    for _ in range(2):
+        names = [name for _, _, batch in loader for name in batch]
+        assert sorted(names) == sorted(dataset.get_filenames())

@@ -316,7 +316,7 @@ def _count_frames(
             frames = backend.count_frames(path, name)
             if frames == 0:
                 raise EmptyVideoError(f"video '{name}' has no frames")
-        except VideoError as error:
+        except (VideoError, OSError) as error:  # OSError: the file went away while indexing
             if not skip_errors:
                 raise
             warnings.warn(f"skipping video: {error}", RuntimeWarning, stacklevel=2)

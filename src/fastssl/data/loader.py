@@ -152,7 +152,8 @@ class FastLoader:
         if backend == "python":
             return "python"
         on_gpu = self.device is not None and self.device.type == "cuda"
-        if backend == "dali" or (backend == "auto" and on_gpu and _ext.dali().available):
+        # "auto" sends image folders to DALI on a GPU; videos only on request (codecs, on_error, resume differ).
+        if backend == "dali" or (backend == "auto" and on_gpu and _ext.dali().available and not self._is_video()):
             reason = self._dali_unavailable(spec)
             if not reason:
                 return "dali"
@@ -317,6 +318,9 @@ class FastLoader:
                     spec, inner.videos, batch_size=self.batch_size, shuffle=self.shuffle, drop_last=self.drop_last,
                     seed=self.seed, rank=self.rank, world_size=self.world_size, num_threads=self.num_threads,
                     device=self.device if on_gpu else None)
+                if self._renderer.epoch_size != len(inner):
+                    raise ValueError(f"DALI's video reader counts {self._renderer.epoch_size} frames in '{inner.root}', "
+                                     f"fastssl's index {len(inner)}: frame names would not match; use backend='cpp'")
             elif self.backend == "dali":
                 self._renderer = DaliRenderer(spec, paths, root, batch_size=self.batch_size, seed=self.seed,
                                               rank=self.rank, num_threads=self.num_threads,

@@ -42,17 +42,17 @@ def shard_indices(num_samples: int, *, shuffle: bool, seed: int, epoch: int, ran
     takes a contiguous part of the order (as long as its interleaved share would
     be), so that runs stay whole on one rank.
     """
-    if not shuffle:
-        order = np.arange(num_samples)
-    elif chunk <= 1:
-        order = np.random.default_rng([seed, epoch]).permutation(num_samples)
-    else:
+    if chunk <= 1:
+        order = np.random.default_rng([seed, epoch]).permutation(num_samples) if shuffle else np.arange(num_samples)
+        return order[rank::world_size]
+    if shuffle:
         runs = np.random.default_rng([seed, epoch]).permutation(-(-num_samples // chunk))
         order = (runs[:, None] * chunk + np.arange(chunk)[None, :]).ravel()
         order = order[order < num_samples]
-        start = sum(len(range(r, num_samples, world_size)) for r in range(rank))
-        return order[start:start + len(range(rank, num_samples, world_size))]
-    return order[rank::world_size]
+    else:
+        order = np.arange(num_samples)
+    start = sum(len(range(r, num_samples, world_size)) for r in range(rank))
+    return order[start:start + len(range(rank, num_samples, world_size))]
 
 
 def batches(indices: np.ndarray, batch_size: int, drop_last: bool, num_samples: int, world_size: int) -> List[np.ndarray]:

@@ -84,7 +84,7 @@ class PyAVBackend:
                 return stream.frames
             # No count in the header, or one the file does not hold (truncated, rewritten): demux.
             if stream.frames > 0:
-                container.seek(0, stream=stream)
+                _guard(name, lambda: container.seek(0, stream=stream))
             return _guard(name, lambda: sum(1 for _ in _packets(container, stream)))
 
     def open(self, path: str, name: str) -> "PyAVReader":

@@ -332,8 +332,11 @@ class DaliVideoRenderer:
     """Every frame of a video folder through DALI's video reader and the spec's views.
 
     DALI decides the order (its reader shuffles within each rank's shard, with its
-    own generator) and the shards (``shard_id``/``num_shards``, each rank keeping its
-    shard); every frame of a shard is read once per epoch.
+    own generator seeded from (seed, rank)) and the shards (``shard_id``/``num_shards``,
+    each rank keeping its shard); every frame of a shard is read once per epoch.
+    DALI pads every shard to the largest one, so all ranks yield as many batches;
+    without drop_last, a rank whose shard is short ends with a batch of one
+    repeated frame.
 
     Args:
         spec: The views to render.
@@ -351,27 +354,45 @@ class DaliVideoRenderer:
             device = torch.device("cuda", torch.cuda.current_device())
         self.device, self.batch_size = device, batch_size
         self._views = len(spec.views)
+        rank_seed = int(np.random.SeedSequence([seed, rank]).generate_state(1)[0]) % (2 ** 31)
         self._pipe = _video_pipeline(spec, list(videos), batch_size, num_threads,
-                                     None if device is None else device.index, seed, shuffle, rank, world_size)
-        total = self._pipe.reader_meta("videos")["epoch_size"]
-        shards = [total * (r + 1) // world_size - total * r // world_size for r in range(world_size)]
-        self.shard_size = shards[rank]
-        self._runs = -(-self.shard_size // batch_size)  # the reader's epoch: the last batch is padded
-        # Ranks yield as many batches (DDP); with drop_last, only full batches of the smallest shard.
-        self.batches = min(shards) // batch_size if drop_last else self._runs
+                                     None if device is None else device.index, rank_seed, shuffle, rank, world_size)
+        meta = self._pipe.reader_meta("videos")
+        self.epoch_size = meta["epoch_size"]
+        self.shard_size = self.epoch_size * (rank + 1) // world_size - self.epoch_size * rank // world_size
+        smallest = self.epoch_size // world_size
+        self._runs = -(-(meta["epoch_size_padded"] // world_size) // batch_size)  # the reader's (padded) epoch
+        self.batches = smallest // batch_size if drop_last else self._runs
+        self._lock = threading.Lock()
+        self._runs_done = 0  # pipeline runs since construction: the producer may run ahead of the consumer
 
     def epoch(self) -> Iterator[Tuple[List[torch.Tensor], np.ndarray, np.ndarray]]:
         """One epoch: (views, video indices, frame numbers) per batch."""
+        with self._lock:
+            while self._runs_done % self._runs:  # an earlier epoch was left early: finish it first
+                self._run()
         remaining = self.shard_size
         for run in range(self._runs):
-            outputs = self._pipe.run()  # all runs happen, so that the next epoch starts at its beginning
+            with self._lock:
+                outputs = self._run()  # every run happens, so that the next epoch starts at its start
             count = min(self.batch_size, remaining)
             remaining -= count
             if run >= self.batches:
                 continue
+            count = max(count, 1)  # a short shard's last batch: one (padded) repeat of its last frame
             views = [_to_torch(output, self.device)[:count] for output in outputs[:self._views]]
-            labels, numbers = (np.asarray(output.as_array()).ravel()[:count] for output in outputs[self._views:])
+            labels, numbers = (_to_numpy(output).ravel()[:count] for output in outputs[self._views:])
             yield views, labels, numbers
+
+    def _run(self) -> Any:
+        outputs = self._pipe.run()
+        self._runs_done += 1
+        return outputs
+
+
+def _to_numpy(output: Any) -> np.ndarray:
+    """A small DALI output (labels, frame numbers) as a numpy array, from CPU or GPU memory."""
+    return np.asarray((output.as_cpu() if hasattr(output, "as_cpu") else output).as_array())
 
 
 def _to_torch(output: Any, device: Optional[torch.device]) -> torch.Tensor:
