@@ -8,7 +8,7 @@ One interleaved run over generated H.264 videos (pan-and-zoom over photographs,
 - ``grouped``: runs of ``--chunk`` consecutive frames in shuffled order, read a batch
   at a time by ``VideoDataset.read_frames`` (each group of pictures decoded once)
   with the default readers (decord, or PyAV for videos with B-frames), and
-  ``grouped pyav`` with PyAV only;
+  ``grouped pyav`` with PyAV only, the videos of a batch decoded on ``--threads`` threads;
 and with the SimCLR augmentation: ``pyav per-frame + reference`` (torchvision on
 each frame, the reference path) and ``grouped + engine`` (FastLoader on the C++ engine).
 
@@ -18,6 +18,7 @@ each frame, the reference path) and ``grouped + engine`` (FastLoader on the C++ 
 from __future__ import annotations
 
 import argparse
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
@@ -52,10 +53,12 @@ def per_frame(dataset: LightlyDataset, order: np.ndarray) -> Provider:
     return read
 
 
-def grouped(dataset: LightlyDataset, order: np.ndarray, batch_size: int) -> Provider:
+def grouped(dataset: LightlyDataset, order: np.ndarray, batch_size: int, threads: int) -> Provider:
+    pool = ThreadPoolExecutor(threads)
+
     def read() -> int:
         for start in range(0, len(order), batch_size):
-            dataset.dataset.read_frames(order[start:start + batch_size])
+            dataset.dataset.read_frames(order[start:start + batch_size], pool=pool)
         return len(order)
     return read
 
@@ -80,7 +83,7 @@ def main(argv: Optional[Sequence[str]] = None) -> List[Result]:
     parser.add_argument("--frames", type=int, default=128, help="frames read per timed run")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--chunk", type=int, default=32, help="consecutive frames per shuffled run")
-    parser.add_argument("--threads", type=int, default=2, help="FastLoader threads")
+    parser.add_argument("--threads", type=int, default=2, help="decoding and FastLoader threads")
     parser.add_argument("--input-size", type=int, default=224)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=1)
@@ -105,8 +108,8 @@ def main(argv: Optional[Sequence[str]] = None) -> List[Result]:
     providers: Dict[str, Provider] = {
         "pyav per-frame": per_frame(pyav, shuffled),
         "decord per-frame": per_frame(decord, shuffled),
-        "grouped": grouped(_dataset(root, select_backend), chunked, args.batch_size),
-        "grouped pyav": grouped(pyav, chunked, args.batch_size),
+        "grouped": grouped(_dataset(root, select_backend), chunked, args.batch_size, args.threads),
+        "grouped pyav": grouped(pyav, chunked, args.batch_size, args.threads),
         "pyav per-frame + reference": per_frame(_dataset(root, PyAVBackend, simclr), shuffled),
         "grouped + engine": grouped_engine(_dataset(root, select_backend, simclr), chunked, args.batch_size,
                                            args.threads),

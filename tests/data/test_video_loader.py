@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -53,6 +54,9 @@ def test_grouped_reading_returns_the_sequentially_decoded_frames(video_dir, back
     reference = [frame for video in dataset.videos for frame in _decode_all(video)]
     for frame, index in zip(dataset.read_frames(indices), indices):
         assert np.array_equal(frame, reference[index]), index
+    with ThreadPoolExecutor(2) as pool:  # the videos of a batch decoded in parallel
+        for frame, index in zip(dataset.read_frames(indices, pool=pool), indices):
+            assert np.array_equal(frame, reference[index]), index
     single = LightlyDataset(str(video_dir)).dataset  # and per-frame reading agrees
     for index in indices:
         assert np.array_equal(np.asarray(single[index][0]), reference[index]), index

@@ -11,7 +11,7 @@ import itertools
 import os
 import threading
 import warnings
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -130,7 +130,8 @@ class VideoDataset(datasets.VisionDataset):
         """Returns the number of frames of all videos."""
         return self._length
 
-    def read_frames(self, indices: Sequence[int], failed: Optional[Dict[int, str]] = None) -> List[np.ndarray]:
+    def read_frames(self, indices: Sequence[int], failed: Optional[Dict[int, str]] = None,
+                    pool: Optional[Executor] = None) -> List[np.ndarray]:
         """The frames at dataset ``indices`` as RGB uint8 (H, W, 3) arrays, in the order asked.
 
         Frames are grouped by video and read in ascending order, so each group of
@@ -142,6 +143,8 @@ class VideoDataset(datasets.VisionDataset):
             failed: If given, a video that cannot be read does not raise: the
                 positions of its frames map to the error message here, and their
                 entries in the result are None.
+            pool: Threads that decode the videos' groups in parallel (each
+                thread keeps its own reader); None decodes them in this thread.
 
         Raises:
             IndexError: An index is out of bounds.
@@ -151,16 +154,24 @@ class VideoDataset(datasets.VisionDataset):
         for position, index in enumerate(indices):
             video_index, frame_number = self._locate(int(index))
             by_video.setdefault(video_index, []).append((frame_number, position))
-        frames: List[Optional[np.ndarray]] = [None] * len(indices)
         allow_equal = not self.exception_on_non_increasing_timestamp
-        for video_index, wanted in by_video.items():
-            numbers = sorted({number for number, _ in wanted})
+
+        def decode(video_index: int) -> Any:
+            numbers = sorted({number for number, _ in by_video[video_index]})
             try:
-                decoded = dict(zip(numbers, self._read(video_index, lambda r: r.read_many(numbers, allow_equal))))
+                return dict(zip(numbers, self._read(video_index, lambda r: r.read_many(numbers, allow_equal))))
             except VideoError as error:
+                return error
+
+        groups = list(by_video)
+        results = list(pool.map(decode, groups)) if pool is not None and len(groups) > 1 else map(decode, groups)
+        frames: List[Optional[np.ndarray]] = [None] * len(indices)
+        for video_index, decoded in zip(groups, results):
+            wanted = by_video[video_index]
+            if isinstance(decoded, VideoError):
                 if failed is None:
-                    raise
-                failed.update((position, str(error)) for _, position in wanted)
+                    raise decoded
+                failed.update((position, str(decoded)) for _, position in wanted)
                 continue
             for number, position in wanted:
                 frames[position] = decoded[number]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import queue
 import threading
+from concurrent.futures import ThreadPoolExecutor
 import warnings
 from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple
 
@@ -135,6 +136,7 @@ class FastLoader:
         self._spec_value = spec
         self._clip_starts = self._find_clips() if clip_length > 1 else None
         self._renderer: Optional[Any] = None
+        self._decoders: Optional[ThreadPoolExecutor] = None
         self._normalization: Optional[List[Tuple[Optional[torch.Tensor], Optional[torch.Tensor]]]] = None
 
     # -- what to run -------------------------------------------------------------------
@@ -275,6 +277,12 @@ class FastLoader:
                         else self._iter_engine(rendered))
         return self._track(batches_iter, epoch, start)
 
+    def _video_pool(self) -> ThreadPoolExecutor:
+        """Threads that decode a batch's videos in parallel (video decoders release the GIL)."""
+        if self._decoders is None:
+            self._decoders = ThreadPoolExecutor(max_workers=self.num_threads, thread_name_prefix="fastssl-video")
+        return self._decoders
+
     def _dali_video(self) -> bool:
         return self.backend == "dali" and self._is_video()
 
@@ -336,10 +344,11 @@ class FastLoader:
             batch = self._indices[batch]
         if self._clip_starts is not None:
             views, starts = render_clips(self._engine(), self._parent.dataset, self._clip_starts[batch],
-                                         self.clip_length, self.clip_stride, epoch, self.on_error)
+                                         self.clip_length, self.clip_stride, epoch, self.on_error,
+                                         self._video_pool())
             return views, self._targets[torch.as_tensor(starts)], [self._filenames[i] for i in starts]
         if self._is_video():
-            batch, frames = read_frames(self._parent.dataset, batch, self.on_error)
+            batch, frames = read_frames(self._parent.dataset, batch, self.on_error, self._video_pool())
             rendered = self._engine().render(batch, epoch, decoded=frames)
         else:
             rendered = self._engine().render(batch, epoch)

@@ -9,7 +9,8 @@ frames (they are rendered under their first frame's sample key).
 from __future__ import annotations
 
 import warnings
-from typing import Any, Dict, List, Tuple
+from concurrent.futures import Executor
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -24,16 +25,17 @@ def clip_starts(videos: Any, length: int, stride: int) -> np.ndarray:
     return np.concatenate(starts).astype(np.int64) if starts else np.zeros(0, np.int64)
 
 
-def read_frames(videos: Any, batch: np.ndarray, on_error: str) -> Tuple[np.ndarray, List[np.ndarray]]:
-    """The batch's frames, read video by video; under on_error="skip" a video that fails
-    loses its frames of this batch (with a warning) and the others still load.
+def read_frames(videos: Any, batch: np.ndarray, on_error: str,
+                pool: Optional[Executor] = None) -> Tuple[np.ndarray, List[np.ndarray]]:
+    """The batch's frames, read video by video (on ``pool``'s threads); under on_error="skip"
+    a video that fails loses its frames of this batch (with a warning) and the others still load.
 
     Returns the dataset indices that were read and their frames.
     """
     if on_error == "raise":
-        return batch, videos.read_frames(batch)
+        return batch, videos.read_frames(batch, pool=pool)
     failed: Dict[int, str] = {}
-    frames = videos.read_frames(batch, failed=failed)
+    frames = videos.read_frames(batch, failed=failed, pool=pool)
     for message in sorted(set(failed.values())):
         warnings.warn(f"skipping frames: {message}", RuntimeWarning, stacklevel=4)
     kept = [pos for pos in range(len(batch)) if pos not in failed]
@@ -41,7 +43,7 @@ def read_frames(videos: Any, batch: np.ndarray, on_error: str) -> Tuple[np.ndarr
 
 
 def render_clips(renderer: Any, videos: Any, starts: np.ndarray, length: int, stride: int, epoch: int,
-                 on_error: str) -> Tuple[List[torch.Tensor], np.ndarray]:
+                 on_error: str, pool: Optional[Executor] = None) -> Tuple[List[torch.Tensor], np.ndarray]:
     """Renders the clips starting at dataset frames ``starts`` as (n, T, C, H, W) views.
 
     Every frame is rendered under its clip's first frame as the sample key, so all
@@ -49,7 +51,7 @@ def render_clips(renderer: Any, videos: Any, starts: np.ndarray, length: int, st
     skipped video or image) is left out; returns the views and the kept clips' starts.
     """
     frames_of = starts[:, None] + np.arange(length)[None, :] * stride
-    read, frames = read_frames(videos, frames_of.ravel(), on_error)
+    read, frames = read_frames(videos, frames_of.ravel(), on_error, pool)
     by_frame = dict(zip(read.tolist(), frames))
     whole = [clip for clip in range(len(starts)) if all(f in by_frame for f in frames_of[clip])]
     rendered = renderer.render(np.repeat(starts[whole], length), epoch,
