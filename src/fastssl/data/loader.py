@@ -283,6 +283,13 @@ class FastLoader:
             self._decoders = ThreadPoolExecutor(max_workers=self.num_threads, thread_name_prefix="fastssl-video")
         return self._decoders
 
+    def _close_video_pool(self) -> None:
+        """Ends the decoding threads after an epoch: their readers (decoder threads included)
+        go with them, so a later fork (DataLoader workers) copies no live decoder."""
+        if self._decoders is not None:
+            self._decoders.shutdown(wait=True)
+            self._decoders = None
+
     def _dali_video(self) -> bool:
         return self.backend == "dali" and self._is_video()
 
@@ -397,6 +404,7 @@ class FastLoader:
         finally:
             stop.set()
             worker.join()
+            self._close_video_pool()
 
     def _to_device(self, views: List[torch.Tensor]) -> List[torch.Tensor]:
         if self.device is None or self.device.type != "cuda" or self.backend == "dali":
