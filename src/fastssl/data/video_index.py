@@ -60,7 +60,9 @@ class FrameCountCache:
         return os.path.relpath(os.path.abspath(video), self.root)
 
     @staticmethod
-    def _stamp(video: str) -> Dict[str, int]:
+    def stamp(video: str) -> Dict[str, int]:
+        """The file's size and modification time; take it before counting, so that a file
+        changed while it is counted is counted again next time."""
         status = os.stat(video)
         return {"size": status.st_size, "mtime_ns": status.st_mtime_ns}
 
@@ -70,15 +72,10 @@ class FrameCountCache:
         if not isinstance(entry, dict) or not isinstance(entry.get("frames"), int):
             return None
         try:
-            unchanged = {k: entry.get(k) for k in ("size", "mtime_ns")} == self._stamp(video)
+            unchanged = {k: entry.get(k) for k in ("size", "mtime_ns")} == self.stamp(video)
         except OSError:
             return None
         return entry["frames"] if unchanged else None
-
-    def stamp(self, video: str) -> Dict[str, int]:
-        """The file's size and modification time, taken before counting so a file changed
-        while it is counted is counted again next time."""
-        return self._stamp(video)
 
     def put(self, video: str, frames: int, stamp: Dict[str, int]) -> None:
         self._entries[self._key(video)] = {**stamp, "frames": int(frames)}

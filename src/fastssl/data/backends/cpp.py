@@ -37,6 +37,19 @@ JPEG_EXTENSIONS = (".jpg", ".jpeg")
 ON_ERROR = ("raise", "skip")
 
 
+def file_name(path: str, root: Optional[str]) -> str:
+    """How errors name a file: relative to the dataset root when there is one."""
+    return os.path.relpath(path, root) if root else path
+
+
+def report_failures(failed: Dict[int, ImageDecodeError], on_error: str, stacklevel: int) -> None:
+    """Raises the first failure (on_error="raise"), or warns about each one it skips."""
+    if on_error == "raise":
+        raise failed[min(failed)]
+    for pos in sorted(failed):
+        warnings.warn(f"skipping {failed[pos]}", RuntimeWarning, stacklevel=stacklevel + 1)
+
+
 class UnsupportedSpec(ValueError):
     """The engine cannot execute this spec (the reason says which part)."""
 
@@ -173,8 +186,7 @@ class CppRenderer:
         return self._engine.params(sample, epoch, view, height, width)
 
     def _name(self, sample: int) -> str:
-        path = self.paths[sample]
-        return os.path.relpath(path, self.root) if self.root else path
+        return file_name(self.paths[sample], self.root)
 
     def _decode_with_pillow(self, positions: List[int], samples: np.ndarray, decoded: List[Optional[np.ndarray]],
                             failed: Dict[int, ImageDecodeError]) -> None:
@@ -193,11 +205,7 @@ class CppRenderer:
     def _apply_policy(self, views: List[torch.Tensor], failed: Dict[int, ImageDecodeError], n: int) -> RenderedBatch:
         if not failed:
             return RenderedBatch(views, list(range(n)))
-        first = failed[min(failed)]
-        if self.on_error == "raise":
-            raise first
-        for pos in sorted(failed):
-            warnings.warn(f"skipping {failed[pos]}", RuntimeWarning, stacklevel=3)
+        report_failures(failed, self.on_error, stacklevel=3)
         kept = [pos for pos in range(n) if pos not in failed]
         index = torch.as_tensor(kept, dtype=torch.long)
         compact = [torch.empty((len(kept), *view.shape[1:]), dtype=view.dtype, pin_memory=self.pin_memory)

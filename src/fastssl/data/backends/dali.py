@@ -27,9 +27,7 @@ epoch), not those of DALI's file reader.
 from __future__ import annotations
 
 import itertools
-import os
 import threading
-import warnings
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -37,7 +35,7 @@ import torch
 
 from fastssl import _ext
 from fastssl.data._image_loaders import open_image
-from fastssl.data.backends.cpp import ON_ERROR, RenderedBatch, UnsupportedSpec
+from fastssl.data.backends.cpp import ON_ERROR, RenderedBatch, UnsupportedSpec, file_name, report_failures
 from fastssl.errors import ImageDecodeError
 from fastssl.transforms.spec import (ColorJitterSpec, GaussianBlurSpec, GrayscaleSpec, HorizontalFlipSpec,
                                      MultiViewSpec, RotationSpec, SolarizeSpec, VerticalFlipSpec, ViewSpec)
@@ -248,7 +246,7 @@ class DaliRenderer:
                 kept = self._find_undecodable(samples, encoded, kept, failed)
                 views = self._run([encoded[pos] for pos in kept]) if kept else self._empty()
         if failed:
-            self._apply_policy(failed)
+            report_failures(failed, self.on_error, stacklevel=4)
         return RenderedBatch(views, kept)
 
     def _read(self, sample: int, pos: int, failed: Dict[int, ImageDecodeError]) -> Optional[np.ndarray]:
@@ -297,15 +295,8 @@ class DaliRenderer:
         return [torch.empty((0, 3, *view.crop.size), dtype=torch.float32, device=self.device)
                 for view in self.spec.views]
 
-    def _apply_policy(self, failed: Dict[int, ImageDecodeError]) -> None:
-        if self.on_error == "raise":
-            raise failed[min(failed)]
-        for pos in sorted(failed):
-            warnings.warn(f"skipping {failed[pos]}", RuntimeWarning, stacklevel=4)
-
     def _name(self, sample: int) -> str:
-        path = self.paths[sample]
-        return os.path.relpath(path, self.root) if self.root else path
+        return file_name(self.paths[sample], self.root)
 
 
 def _video_pipeline(spec: MultiViewSpec, videos: List[str], batch_size: int, num_threads: int,
