@@ -113,9 +113,12 @@ fastssl::ConstImage decoded_image(const py::handle& obj) {
 
 }  // namespace
 
+void bind_gpu_plan(py::module_& m, py::class_<fastssl::Engine>& engine);  // bind_gpu_plan.cpp
+
 void bind_engine(py::module_& m) {
-  py::class_<fastssl::Engine>(m, "Engine", "Decodes each image once and renders all its views into batch buffers.")
-      .def(py::init([](const py::list& views, std::vector<std::string> paths, uint64_t seed, int num_threads,
+  py::class_<fastssl::Engine> engine(m, "Engine",
+                                     "Decodes each image once and renders all its views into batch buffers.");
+  engine.def(py::init([](const py::list& views, std::vector<std::string> paths, uint64_t seed, int num_threads,
                        const std::string& output, bool dct_scaling, int64_t max_pixels,
                        const std::string& resample_order) {
              fastssl::EngineConfig config;
@@ -189,4 +192,5 @@ void bind_engine(py::module_& m) {
           py::arg("samples"), py::arg("rows"), py::arg("epoch"), py::arg("outputs"), py::arg("decoded"),
           "Renders every view of samples[i] into row rows[i] of outputs[v]; decoded[i] is None (read and "
           "decode the file) or an (H, W, 3) uint8 array. Returns [(i, not_jpeg, message)] for failed items.");
+  bind_gpu_plan(m, engine);
 }

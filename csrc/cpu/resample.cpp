@@ -3,6 +3,7 @@
 // first into an 8-bit temporary, then the vertical pass.
 #include "fastssl/resample.h"
 
+#include "fastssl/resample_math.h"
 #include "fastssl/simd.h"
 
 #include <algorithm>
@@ -12,21 +13,6 @@
 
 namespace fastssl {
 namespace {
-
-constexpr int kPrecisionBits = 32 - 8 - 2;
-
-double bilinear_filter(double x) {
-  x = std::fabs(x);
-  return x < 1.0 ? 1.0 - x : 0.0;
-}
-
-double bicubic_filter(double x) {
-  constexpr double a = -0.5;
-  x = std::fabs(x);
-  if (x < 1.0) return ((a + 2.0) * x - (a + 3.0)) * x * x + 1;
-  if (x < 2.0) return (((x - 5) * x + 8) * x - 4) * a;
-  return 0.0;
-}
 
 // Filter windows along one axis: for output i, taps start at first[i] (relative to
 // the box's integer origin) and use weights[i * taps .. + count[i]).
@@ -40,46 +26,19 @@ struct Coefficients {
 // in0/in1: the box edges relative to `origin`, the first source pixel the window may
 // read; `limit` source pixels are readable from there.
 Coefficients precompute(double in0, double in1, int limit, int out_size, Interpolation interpolation) {
-  double (*filter)(double) = interpolation == Interpolation::bicubic ? bicubic_filter : bilinear_filter;
-  const double support_base = interpolation == Interpolation::bicubic ? 2.0 : 1.0;
-  const double scale = (in1 - in0) / out_size;
-  const double filter_scale = std::max(scale, 1.0);
-  const double support = support_base * filter_scale;
+  const AxisFilter f = axis_filter(in0, in1, limit, out_size, interpolation == Interpolation::bicubic);
   Coefficients c;
-  c.taps = static_cast<int>(std::ceil(support)) * 2 + 1;
+  c.taps = max_taps(f);
   c.first.resize(out_size);
   c.count.resize(out_size);
   c.weights.assign(static_cast<size_t>(out_size) * c.taps, 0);
-  std::vector<double> k(c.taps);
   for (int xx = 0; xx < out_size; ++xx) {
-    const double center = in0 + (xx + 0.5) * scale;
-    const double ss = 1.0 / filter_scale;
-    int xmin = static_cast<int>(center - support + 0.5);
-    if (xmin < 0) xmin = 0;
-    int xmax = static_cast<int>(center + support + 0.5);
-    if (xmax > limit) xmax = limit;
-    xmax -= xmin;
-    double ww = 0.0;
-    for (int x = 0; x < xmax; ++x) {
-      k[x] = filter((x + xmin - center + 0.5) * ss);
-      ww += k[x];
-    }
-    for (int x = 0; x < xmax; ++x) {
-      const double w = ww != 0.0 ? k[x] / ww : k[x];
-      // Pillow rounds half away from zero when converting to fixed point.
-      const double fixed = w * (1 << kPrecisionBits);
-      c.weights[static_cast<size_t>(xx) * c.taps + x] = static_cast<int32_t>(w < 0 ? std::trunc(-0.5 + fixed)
-                                                                                    : std::trunc(0.5 + fixed));
-    }
-    c.first[xx] = xmin;
-    c.count[xx] = xmax;
+    const FilterWindow w = filter_window(f, xx);
+    for (int x = 0; x < w.count; ++x) c.weights[static_cast<size_t>(xx) * c.taps + x] = fixed_weight(f, w, x);
+    c.first[xx] = w.first;
+    c.count[xx] = w.count;
   }
   return c;
-}
-
-inline uint8_t clip8(int32_t v) {
-  v >>= kPrecisionBits;
-  return static_cast<uint8_t>(v < 0 ? 0 : (v > 255 ? 255 : v));
 }
 
 // Row by row: every output row is a weighted sum of whole source rows, so the
@@ -90,14 +49,14 @@ FASTSSL_VECTORIZED void vertical_pass(const ConstImage& src, const Coefficients&
   int32_t* __restrict acc = acc_buffer.data();  // restrict: byte stores below may not alias it
   for (int y = 0; y < dst.height; ++y) {
     const int32_t* k = &c.weights[static_cast<size_t>(y) * c.taps];
-    for (size_t x = 0; x < row_bytes; ++x) acc[x] = 1 << (kPrecisionBits - 1);
+    for (size_t x = 0; x < row_bytes; ++x) acc[x] = kRoundingTerm;
     for (int t = 0; t < c.count[y]; ++t) {
       const uint8_t* __restrict in = src.row(c.first[y] + t);
       const int32_t weight = k[t];
       for (size_t x = 0; x < row_bytes; ++x) acc[x] += in[x] * weight;
     }
     uint8_t* __restrict out = dst.row(y);
-    for (size_t x = 0; x < row_bytes; ++x) out[x] = clip8(acc[x]);
+    for (size_t x = 0; x < row_bytes; ++x) out[x] = fixed_to_u8(acc[x]);
   }
 }
 
@@ -140,16 +99,9 @@ void horizontal_pass(const ConstImage& src, const Coefficients& c, const Image& 
   transpose(resized.view(), dst);
 }
 
-// Source indices for nearest sampling along one axis, as Pillow's scale-only
-// affine transform computes them: the position accumulates in floating point
-// from the crop origin (torchvision crops, then resizes).
 std::vector<int> nearest_indices(double in0, double in1, int out_size, int limit) {
-  const int origin = static_cast<int>(std::floor(in0));
-  const double step = (in1 - in0) / out_size;
-  double pos = (in0 - origin) + step * 0.5;
   std::vector<int> indices(out_size);
-  for (int i = 0; i < out_size; ++i, pos += step)
-    indices[i] = std::min(origin + static_cast<int>(pos), limit - 1);
+  for (int i = 0; i < out_size; ++i) indices[i] = nearest_index(in0, in1, out_size, limit, i);
   return indices;
 }
 
@@ -165,20 +117,29 @@ void nearest(const ConstImage& src, const Box& box, const Image& dst) {
 
 }  // namespace
 
-void resample(const ConstImage& src, const Box& box, Interpolation interpolation, const Image& dst, PassOrder order) {
-  if (interpolation == Interpolation::nearest) return nearest(src, box, dst);
-  // The readable window: the box widened to whole pixels, clamped to the image.
-  const int x_origin = std::max(0, static_cast<int>(std::floor(box.x0)));
-  const int y_origin = std::max(0, static_cast<int>(std::floor(box.y0)));
-  const int x_limit = std::min(src.width, static_cast<int>(std::ceil(box.x1))) - x_origin;
-  const int y_limit = std::min(src.height, static_cast<int>(std::ceil(box.y1))) - y_origin;
-  Coefficients ch = precompute(box.x0 - x_origin, box.x1 - x_origin, x_limit, dst.width, interpolation);
-  Coefficients cv = precompute(box.y0 - y_origin, box.y1 - y_origin, y_limit, dst.height, interpolation);
-  const ConstImage window{src.row(y_origin) + 3 * static_cast<size_t>(x_origin), y_limit, x_limit, src.stride};
+ReadableWindow readable_window(const Box& box, int height, int width) {
+  ReadableWindow w;
+  w.x_origin = std::max(0, static_cast<int>(std::floor(box.x0)));
+  w.y_origin = std::max(0, static_cast<int>(std::floor(box.y0)));
+  w.x_limit = std::min(width, static_cast<int>(std::ceil(box.x1))) - w.x_origin;
+  w.y_limit = std::min(height, static_cast<int>(std::ceil(box.y1))) - w.y_origin;
+  return w;
+}
+
+bool vertical_pass_first(const Box& box, int out_height, int out_width, PassOrder order) {
   const int in_width = static_cast<int>(std::lround(box.x1 - box.x0));
   const int in_height = static_cast<int>(std::lround(box.y1 - box.y0));
-  const bool vertical_first = order == PassOrder::pillow13 && dst.height < in_height &&
-                              in_height - dst.height > 2 * (in_width - dst.width);
+  return order == PassOrder::pillow13 && out_height < in_height && in_height - out_height > 2 * (in_width - out_width);
+}
+
+void resample(const ConstImage& src, const Box& box, Interpolation interpolation, const Image& dst, PassOrder order) {
+  if (interpolation == Interpolation::nearest) return nearest(src, box, dst);
+  const ReadableWindow rw = readable_window(box, src.height, src.width);
+  Coefficients ch = precompute(box.x0 - rw.x_origin, box.x1 - rw.x_origin, rw.x_limit, dst.width, interpolation);
+  Coefficients cv = precompute(box.y0 - rw.y_origin, box.y1 - rw.y_origin, rw.y_limit, dst.height, interpolation);
+  const int x_limit = rw.x_limit, y_limit = rw.y_limit;
+  const ConstImage window{src.row(rw.y_origin) + 3 * static_cast<size_t>(rw.x_origin), y_limit, x_limit, src.stride};
+  const bool vertical_first = vertical_pass_first(box, dst.height, dst.width, order);
   ImageBuffer temp;
   if (vertical_first) {
     // Only the columns the horizontal windows touch go through the vertical pass.

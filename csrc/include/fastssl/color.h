@@ -6,11 +6,6 @@
 
 namespace fastssl {
 
-// ITU-R 601-2 luma in Pillow's fixed point ("L" conversion).
-inline uint8_t luma(const uint8_t* rgb) {
-  return static_cast<uint8_t>((rgb[0] * 19595 + rgb[1] * 38470 + rgb[2] * 7471 + 0x8000) >> 16);
-}
-
 void adjust_brightness(const Image& img, float factor);  // ImageEnhance.Brightness
 void adjust_contrast(const Image& img, float factor);    // ImageEnhance.Contrast
 void adjust_saturation(const Image& img, float factor);  // ImageEnhance.Color

@@ -19,6 +19,16 @@ struct Box {
 // when the height shrinks by more than twice as many pixels as the width.
 enum class PassOrder { horizontal_first, pillow13 };
 
+// The pixels the filters may read: the box widened to whole pixels, clamped to
+// the image; limits count pixels from the origin.
+struct ReadableWindow {
+  int x_origin = 0, y_origin = 0, x_limit = 0, y_limit = 0;
+};
+ReadableWindow readable_window(const Box& box, int height, int width);
+
+// Whether resizing `box` to out_height x out_width runs the vertical pass first.
+bool vertical_pass_first(const Box& box, int out_height, int out_width, PassOrder order);
+
 // Resizes `box` of `src` into `dst` (dst.height x dst.width). With an integer
 // box this is bit-exact with PIL's img.crop(box).resize(size, interpolation)
 // when `order` matches the installed Pillow.
