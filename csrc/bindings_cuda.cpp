@@ -6,6 +6,7 @@
 #include <array>
 #include <string>
 
+#include "fastssl/augment_cuda.h"
 #include "fastssl/normalize_cuda.h"
 
 namespace py = pybind11;
@@ -20,6 +21,32 @@ void check(cudaError_t status, const char* what) {
   if (status != cudaSuccess) throw CudaError(std::string(what) + ": " + cudaGetErrorString(status));
 }
 
+template <typename T>
+T* device_pointer(uintptr_t address, const char* name) {
+  if (address == 0) throw py::value_error(std::string("null device pointer: ") + name);
+  return reinterpret_cast<T*>(address);
+}
+
+int schedule_int(const py::dict& schedule, const char* key) {
+  if (!schedule.contains(key)) throw py::value_error(std::string("schedule is missing '") + key + "'");
+  const int64_t value = schedule[key].cast<int64_t>();
+  if (value < 0 || value > INT32_MAX) throw py::value_error(std::string("schedule '") + key + "' out of range");
+  return static_cast<int>(value);
+}
+
+fastssl::gpu::Schedule parse_schedule(const py::dict& d) {
+  fastssl::gpu::Schedule s;
+  s.num_jobs = schedule_int(d, "num_jobs");
+  s.max_pass1_pixels = schedule_int(d, "max_pass1_pixels");
+  s.max_pixels = schedule_int(d, "max_pixels");
+  s.num_stages = schedule_int(d, "num_stages");
+  s.pointwise_stages = d["pointwise_stages"].cast<uint32_t>();
+  s.blur_stages = d["blur_stages"].cast<uint32_t>();
+  if (s.num_jobs > 65535) throw py::value_error("at most 65535 jobs (images x views) per batch");
+  if (s.num_stages > fastssl::gpu::kMaxStages) throw py::value_error("too many stages");
+  return s;
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_C_cuda, m) {
@@ -31,6 +58,30 @@ PYBIND11_MODULE(_C_cuda, m) {
     check(cudaRuntimeGetVersion(&version), "cudaRuntimeGetVersion");
     return std::to_string(version / 1000) + "." + std::to_string((version % 1000) / 10);
   });
+
+  m.attr("GPU_JOB_BYTES") = sizeof(fastssl::gpu::Job);
+  m.attr("GPU_MAX_STAGES") = fastssl::gpu::kMaxStages;
+
+  m.def(
+      "render_jobs",
+      [](uintptr_t jobs, const py::dict& schedule, uintptr_t temp, uintptr_t work_a, uintptr_t work_b,
+         uintptr_t luma, uintptr_t stream) {
+        const fastssl::gpu::Schedule s = parse_schedule(schedule);
+        if (s.num_jobs == 0) return;
+        fastssl::gpu::Buffers buffers;
+        buffers.temp = s.max_pass1_pixels > 0 ? device_pointer<uint8_t>(temp, "temp") : nullptr;
+        buffers.work_a = device_pointer<uint8_t>(work_a, "work_a");
+        buffers.work_b = device_pointer<uint8_t>(work_b, "work_b");
+        buffers.luma = device_pointer<unsigned long long>(luma, "luma");
+        const auto* device_jobs = device_pointer<const fastssl::gpu::Job>(jobs, "jobs");
+        py::gil_scoped_release release;
+        check(fastssl::launch_render_jobs(device_jobs, s, buffers, reinterpret_cast<cudaStream_t>(stream)),
+              "render kernels launch");
+      },
+      py::arg("jobs"), py::arg("schedule"), py::arg("temp"), py::arg("work_a"), py::arg("work_b"), py::arg("luma"),
+      py::arg("stream"),
+      "Runs a GpuPlan (fastssl._C.Engine.plan_gpu) on `stream`: jobs, buffers of the plan's temp_bytes and "
+      "work_bytes (twice) and num_jobs * GPU_MAX_STAGES uint64 sums, all device addresses.");
 
   m.def(
       "normalize_hwc_u8_to_chw_f32",

@@ -31,6 +31,7 @@ from torch.utils.data import DataLoader, Dataset, Subset, default_collate
 from fastssl import _ext
 from fastssl._ext import cpp_extension
 from fastssl.data.backends.cpp import ON_ERROR, CppRenderer, UnsupportedSpec, engine_views
+from fastssl.data.backends.cuda import CudaRenderer, cuda_unavailable
 from fastssl.data.backends.dali import DaliRenderer, DaliVideoRenderer, check_dali_spec
 from fastssl.data.collate import BaseCollateFunction
 from fastssl.data.dataset import LightlyDataset
@@ -41,7 +42,7 @@ from fastssl.data.video_readers import VideoError
 from fastssl.errors import ImageDecodeError
 from fastssl.transforms.spec import MultiViewSpec, ViewSpec
 
-BACKENDS = ("auto", "cpp", "dali", "python")
+BACKENDS = ("auto", "cpp", "cuda", "dali", "python")
 _END = object()
 _ALL_SKIPPED = object()  # a batch whose every file was skipped: counted, not yielded
 
@@ -60,8 +61,10 @@ class FastLoader:
             engine, when they can run the transform; else the reference path), "cpp"
             (the engine, or an error saying why not), "dali" (a DALI pipeline: on the
             GPU for a CUDA ``device``, else in DALI's CPU mode; its augmentations come
-            from DALI's generator, seeded per epoch, not from the counter-based one)
-            or "python".
+            from DALI's generator, seeded per epoch, not from the counter-based one),
+            "cuda" (needs a CUDA ``device``: nvJPEG decoding and fastssl's CUDA kernels,
+            with the engine's draws; chosen only on request until it has been measured
+            on GPUs) or "python".
         device: Where batches go ("cuda" copies asynchronously from pinned memory
             and normalizes on the GPU); None keeps them on the CPU.
         seed: Seed of the shuffling and of the augmentations.
@@ -153,6 +156,11 @@ class FastLoader:
     def _choose_backend(self, backend: str, spec: Any) -> str:
         if backend == "python":
             return "python"
+        if backend == "cuda":
+            reason = self._cuda_unavailable(spec)
+            if reason:
+                raise ValueError(f"backend='cuda' cannot load this dataset: {reason}")
+            return "cuda"
         on_gpu = self.device is not None and self.device.type == "cuda"
         # "auto" sends image folders to DALI on a GPU; videos only on request (codecs, on_error, resume differ).
         if backend == "dali" or (backend == "auto" and on_gpu and _ext.dali().available and not self._is_video()):
@@ -186,6 +194,12 @@ class FastLoader:
         except UnsupportedSpec as error:
             return str(error)
         return None
+
+    def _cuda_unavailable(self, spec: Any) -> Optional[str]:
+        """Why the CUDA backend cannot run this dataset and transform, or None when it can."""
+        if self.device is None or self.device.type != "cuda":
+            return f"it renders on a CUDA device, and device is {self.device}"
+        return cuda_unavailable() or self._engine_unavailable(spec)  # the engine plans its batches
 
     def _engine_unavailable(self, spec: Any) -> Optional[str]:
         """Why the engine cannot run this dataset and transform, or None when it can."""
@@ -317,7 +331,7 @@ class FastLoader:
     # -- the engine --------------------------------------------------------------------
 
     def _engine(self) -> Any:
-        """The batch renderer of the chosen backend (a CppRenderer or a DaliRenderer), built once."""
+        """The batch renderer of the chosen backend (Cpp-, Cuda- or DaliRenderer), built once."""
         if self._renderer is None:
             inner = self._parent.dataset
             self._filenames = self._parent.get_filenames()
@@ -336,6 +350,9 @@ class FastLoader:
                 if self._renderer.epoch_size != len(inner):
                     raise ValueError(f"DALI's video reader counts {self._renderer.epoch_size} frames in '{inner.root}', "
                                      f"fastssl's index {len(inner)}: frame names would not match; use backend='cpp'")
+            elif self.backend == "cuda":
+                self._renderer = CudaRenderer(spec, paths, root, device=self.device, seed=self.seed,
+                                              num_threads=self.num_threads, on_error=self.on_error)
             elif self.backend == "dali":
                 self._renderer = DaliRenderer(spec, paths, root, batch_size=self.batch_size, seed=self.seed,
                                               rank=self.rank, num_threads=self.num_threads,
@@ -407,8 +424,8 @@ class FastLoader:
             self._close_video_pool()
 
     def _to_device(self, views: List[torch.Tensor]) -> List[torch.Tensor]:
-        if self.device is None or self.device.type != "cuda" or self.backend == "dali":
-            return views  # on the CPU, or already normalized on the GPU by DALI
+        if self.device is None or self.device.type != "cuda" or self.backend in ("cuda", "dali"):
+            return views  # on the CPU, or already rendered and normalized on the GPU
         if self._normalization is None:  # built once: a host-to-device copy per batch would stall the stream
             self._normalization = [_normalization_on(spec, self.device) for spec in _as_multi_view(self._spec_value).views]
         out = []

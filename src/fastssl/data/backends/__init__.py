@@ -2,5 +2,6 @@
 
 - ``python``: the reference (torchvision on PIL images, through a DataLoader);
 - ``cpp``: the C++ engine in ``fastssl._C``;
-- ``dali``: an NVIDIA DALI pipeline (GPU, or DALI's CPU-only mode).
+- ``dali``: an NVIDIA DALI pipeline (GPU, or DALI's CPU-only mode);
+- ``cuda``: nvJPEG decoding and the kernels in ``fastssl._C_cuda``, planned by the engine.
 """
