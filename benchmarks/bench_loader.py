@@ -4,7 +4,8 @@ Compares, in one interleaved run, fastssl's reference path (a torch DataLoader
 over ``fastssl.data.LightlyDataset`` with a ``fastssl.transforms`` preset) with
 Lightly itself (same DataLoader over ``lightly.data.LightlyDataset`` and
 ``lightly.transforms``), FastLoader on the C++ engine, on DALI (CPU-only mode,
-and the GPU when there is one) and a decode-only bound, for each preset and each
+and the GPU when there is one), on the CUDA backend (GPU only) and a
+decode-only bound, for each preset and each
 number of DataLoader workers (threads for the engine and DALI). Loaders that are
 not installed here are left out.
 Ratios are relative to Lightly with the same workers (or to fastssl with 0
@@ -29,6 +30,7 @@ from torch.utils.data import DataLoader, Subset
 
 from _harness import RESULTS_DIR, Provider, Result, run_benchmark
 from fastssl._ext import cpp_extension, dali, gpu, optional_module, pillow
+from fastssl.data.backends.cuda import cuda_unavailable
 from make_dataset import make_dataset
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -88,23 +90,15 @@ def _subset_dataset(case: Case, transform=None) -> Subset:
     return _spread_subset(LightlyDataset(input_dir=str(case.data), transform=transform), case.images)
 
 
-def engine_provider(case: Case) -> Provider:
-    """fastssl.data.FastLoader on the C++ engine, with max(1, workers) threads."""
-    from fastssl.data import FastLoader
-
-    dataset = _subset_dataset(case, _transform("fastssl", case))
-    loader = FastLoader(dataset, batch_size=case.batch_size, num_threads=max(1, case.workers), backend="cpp")
-    return lambda: _count_images(loader)
-
-
-def dali_provider(device: Optional[str]) -> Factory:
-    """fastssl.data.FastLoader on a DALI pipeline: GPU (``device="cuda"``) or DALI's CPU mode (None)."""
+def fastloader_provider(backend: str, device: Optional[str] = None) -> Factory:
+    """fastssl.data.FastLoader on ``backend`` with max(1, workers) threads; ``device="cuda"``
+    leaves batches on the GPU (the cuda and dali backends render there)."""
 
     def make(case: Case) -> Provider:
         from fastssl.data import FastLoader
 
         dataset = _subset_dataset(case, _transform("fastssl", case))
-        loader = FastLoader(dataset, batch_size=case.batch_size, num_threads=max(1, case.workers), backend="dali",
+        loader = FastLoader(dataset, batch_size=case.batch_size, num_threads=max(1, case.workers), backend=backend,
                             device=device)
         return lambda: _count_images(loader)
 
@@ -132,9 +126,10 @@ def decode_only_provider(case: Case) -> Provider:
 LOADERS: Dict[str, Tuple[Callable[[], bool], Factory]] = {
     "fastssl": (lambda: True, dataloader_provider("fastssl")),
     "lightly": (lambda: optional_module("lightly") is not None, dataloader_provider("lightly")),
-    "engine": (lambda: cpp_extension().available, engine_provider),
-    "dali-cpu": (lambda: dali().available, dali_provider(None)),
-    "dali-gpu": (lambda: dali().available and gpu().available, dali_provider("cuda")),
+    "engine": (lambda: cpp_extension().available, fastloader_provider("cpp")),
+    "dali-cpu": (lambda: dali().available, fastloader_provider("dali")),
+    "dali-gpu": (lambda: dali().available and gpu().available, fastloader_provider("dali", "cuda")),
+    "cuda": (lambda: cuda_unavailable() is None, fastloader_provider("cuda", "cuda")),
     "decode-only": (lambda: cpp_extension().available, decode_only_provider),
 }
 

@@ -20,6 +20,7 @@ from fastssl._ext import optional_module
 # The benchmark scripts import each other as top-level modules, as when run directly.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import _harness  # noqa: E402
+import bench_gpu_augment  # noqa: E402
 import bench_loader  # noqa: E402
 import bench_memory  # noqa: E402
 import bench_train  # noqa: E402
@@ -283,6 +284,16 @@ def test_bench_loader_quick_run(tiny_set, tmp_path, capsys):
     assert "| fastssl simclr w0 |" in capsys.readouterr().out
     with open(tmp_path / "loader.csv") as f:
         assert [row["provider"] for row in csv.DictReader(f)] == names
+
+
+def test_bench_gpu_augment_quick_run(tiny_set, tmp_path, capsys):
+    results = bench_gpu_augment.main(["--quick", "--data", str(tiny_set), "--results", str(tmp_path)])
+    on_gpu = bench_gpu_augment.cuda_unavailable() is None
+    rows = [f"{backend} {preset}" for preset in ("simclr", "dino") for backend in ("engine", "cuda")[:1 + on_gpu]]
+    assert [r.name for r in results] == rows
+    assert all(r.median > 0 and r.baseline == "engine " + r.name.split()[1] for r in results)
+    if not on_gpu:
+        assert "cuda rows left out: " in capsys.readouterr().out
 
 
 def test_bench_train_quick_run(tiny_set, tmp_path, capsys):

@@ -219,8 +219,6 @@ def test_loader_says_why_it_cannot_use_the_cuda_backend(tmp_path, monkeypatch):
 
 def run_plan_on_gpu(spec, images, epoch, seed=3):
     """The kernels' views of ``images`` (uploaded), and the same plan run on the CPU."""
-    import fastssl._C_cuda as kernels
-
     views = engine_views(spec)
     engine = native.Engine(views, [], seed=seed, num_threads=1, output="float32", dct_scaling=False,
                            max_pixels=10**9)
@@ -231,12 +229,7 @@ def run_plan_on_gpu(spec, images, epoch, seed=3):
     sizes = ([i.shape[0] for i in images], [i.shape[1] for i in images])
     plan = engine.plan_gpu(np.arange(n), np.arange(n), *sizes, np.array([t.data_ptr() for t in on_gpu], np.uint64),
                            epoch, [o.data_ptr() for o in outputs])
-    jobs = torch.from_numpy(plan.jobs).cuda()
-    temp = torch.empty(max(plan.temp_bytes, 1), dtype=torch.uint8, device="cuda")
-    work = torch.empty((2, plan.work_bytes), dtype=torch.uint8, device="cuda")
-    luma = torch.empty(n * len(views) * kernels.GPU_MAX_STAGES, dtype=torch.int64, device="cuda")
-    kernels.render_jobs(jobs.data_ptr(), plan.schedule, temp.data_ptr(), work[0].data_ptr(), work[1].data_ptr(),
-                        luma.data_ptr(), torch.cuda.current_stream().cuda_stream)
+    cuda_backend.run_plan(plan, torch.device("cuda"))
     torch.cuda.synchronize()
     on_cpu = [np.zeros((n, 3, v["height"], v["width"]), np.float32) for v in views]
     cpu_plan = engine.plan_gpu(np.arange(n), np.arange(n), *sizes, np.array([p.ctypes.data for p in planar], np.uint64),

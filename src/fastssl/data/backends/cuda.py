@@ -51,6 +51,20 @@ def cuda_unavailable() -> Optional[str]:
     return None
 
 
+def run_plan(plan: Any, device: torch.device) -> None:
+    """Runs a batch's plan (``fastssl._C.Engine.plan_gpu``) on the current stream of ``device``."""
+    kernels = require("fastssl._C_cuda", cuda_extension)
+    schedule = plan.schedule
+    # Buffers come from torch's stream-ordered caching allocator: freeing them
+    # after the launch is safe, later work on this stream runs after the kernels.
+    jobs = torch.from_numpy(plan.jobs).to(device)
+    temp = torch.empty(max(plan.temp_bytes, 1), dtype=torch.uint8, device=device)
+    work = torch.empty((2, max(plan.work_bytes, 1)), dtype=torch.uint8, device=device)
+    luma = torch.empty(schedule["num_jobs"] * kernels.GPU_MAX_STAGES, dtype=torch.int64, device=device)
+    kernels.render_jobs(jobs.data_ptr(), schedule, temp.data_ptr(), work[0].data_ptr(), work[1].data_ptr(),
+                        luma.data_ptr(), torch.cuda.current_stream(device).cuda_stream)
+
+
 class CudaRenderer:
     """Renders batches of a spec's views on a GPU.
 
@@ -77,7 +91,6 @@ class CudaRenderer:
         reason = cuda_unavailable()
         if reason:
             raise RuntimeError(f"the CUDA backend cannot run: {reason}")
-        self._kernels = require("fastssl._C_cuda", cuda_extension)
         self._native = require("fastssl._C", cpp_extension)
         views = engine_views(spec)
         self.paths = list(paths)
@@ -118,16 +131,7 @@ class CudaRenderer:
         return self._engine.params(sample, epoch, view, height, width)
 
     def _execute(self, plan: Any) -> None:
-        """Runs a batch's plan (``fastssl._C.GpuPlan``) on the current stream of the device."""
-        schedule = plan.schedule
-        # Buffers come from torch's stream-ordered caching allocator: freeing them
-        # after the launch is safe, later work on this stream runs after the kernels.
-        jobs = torch.from_numpy(plan.jobs).to(self.device)
-        temp = torch.empty(max(plan.temp_bytes, 1), dtype=torch.uint8, device=self.device)
-        work = torch.empty((2, max(plan.work_bytes, 1)), dtype=torch.uint8, device=self.device)
-        luma = torch.empty(schedule["num_jobs"] * self._kernels.GPU_MAX_STAGES, dtype=torch.int64, device=self.device)
-        self._kernels.render_jobs(jobs.data_ptr(), schedule, temp.data_ptr(), work[0].data_ptr(), work[1].data_ptr(),
-                                  luma.data_ptr(), torch.cuda.current_stream(self.device).cuda_stream)
+        run_plan(plan, self.device)
 
     # -- decoding ----------------------------------------------------------------------
 
