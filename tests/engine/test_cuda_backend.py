@@ -289,11 +289,17 @@ for name in sorted(SPECS):
 """
 
 
+def _compute_sanitizer():
+    cuda_home = os.environ.get("CUDA_HOME", "/usr/local/cuda")
+    found = shutil.which("compute-sanitizer") or os.path.join(cuda_home, "bin", "compute-sanitizer")
+    return found if os.path.isfile(found) else None
+
+
 @pytest.mark.cuda
 @needs_gpu
-@pytest.mark.skipif(shutil.which("compute-sanitizer") is None, reason="compute-sanitizer not on PATH")
+@pytest.mark.skipif(_compute_sanitizer() is None, reason="compute-sanitizer not on PATH nor in $CUDA_HOME/bin")
 def test_kernels_stay_in_bounds_under_compute_sanitizer():
     script = SANITIZED.format(tests=os.path.dirname(__file__))
-    result = subprocess.run(["compute-sanitizer", "--error-exitcode", "1", "--tool", "memcheck", sys.executable,
+    result = subprocess.run([_compute_sanitizer(), "--error-exitcode", "1", "--tool", "memcheck", sys.executable,
                              "-c", script], capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
