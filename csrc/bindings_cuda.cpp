@@ -21,9 +21,16 @@ void check(cudaError_t status, const char* what) {
   if (status != cudaSuccess) throw CudaError(std::string(what) + ": " + cudaGetErrorString(status));
 }
 
+// A bad address would poison the process's CUDA context: refuse anything that is
+// not memory of `device` before launching.
 template <typename T>
-T* device_pointer(uintptr_t address, const char* name) {
+T* device_pointer(uintptr_t address, int device, const char* name) {
   if (address == 0) throw py::value_error(std::string("null device pointer: ") + name);
+  cudaPointerAttributes attributes{};
+  check(cudaPointerGetAttributes(&attributes, reinterpret_cast<void*>(address)), name);
+  const bool on_device = attributes.type == cudaMemoryTypeDevice || attributes.type == cudaMemoryTypeManaged;
+  if (!on_device || attributes.device != device)
+    throw py::value_error(std::string(name) + " is not memory of CUDA device " + std::to_string(device));
   return reinterpret_cast<T*>(address);
 }
 
@@ -42,7 +49,6 @@ fastssl::gpu::Schedule parse_schedule(const py::dict& d) {
   s.num_stages = schedule_int(d, "num_stages");
   s.pointwise_stages = d["pointwise_stages"].cast<uint32_t>();
   s.blur_stages = d["blur_stages"].cast<uint32_t>();
-  if (s.num_jobs > 65535) throw py::value_error("at most 65535 jobs (images x views) per batch");
   if (s.num_stages > fastssl::gpu::kMaxStages) throw py::value_error("too many stages");
   return s;
 }
@@ -64,24 +70,29 @@ PYBIND11_MODULE(_C_cuda, m) {
 
   m.def(
       "render_jobs",
-      [](uintptr_t jobs, const py::dict& schedule, uintptr_t temp, uintptr_t work_a, uintptr_t work_b,
-         uintptr_t luma, uintptr_t stream) {
+      [](uintptr_t jobs, size_t jobs_bytes, const py::dict& schedule, uintptr_t temp, uintptr_t work_a,
+         uintptr_t work_b, uintptr_t luma, int device, uintptr_t stream) {
         const fastssl::gpu::Schedule s = parse_schedule(schedule);
+        if (jobs_bytes != static_cast<size_t>(s.num_jobs) * sizeof(fastssl::gpu::Job))
+          throw py::value_error("jobs_bytes does not hold schedule['num_jobs'] jobs (a plan from another build?)");
         if (s.num_jobs == 0) return;
+        // This module has its own (static) CUDA runtime: select the device here, not only in torch.
+        check(cudaSetDevice(device), "cudaSetDevice");
         fastssl::gpu::Buffers buffers;
-        buffers.temp = s.max_pass1_pixels > 0 ? device_pointer<uint8_t>(temp, "temp") : nullptr;
-        buffers.work_a = device_pointer<uint8_t>(work_a, "work_a");
-        buffers.work_b = device_pointer<uint8_t>(work_b, "work_b");
-        buffers.luma = device_pointer<unsigned long long>(luma, "luma");
-        const auto* device_jobs = device_pointer<const fastssl::gpu::Job>(jobs, "jobs");
+        buffers.temp = s.max_pass1_pixels > 0 ? device_pointer<uint8_t>(temp, device, "temp") : nullptr;
+        buffers.work_a = device_pointer<uint8_t>(work_a, device, "work_a");
+        buffers.work_b = device_pointer<uint8_t>(work_b, device, "work_b");
+        buffers.luma = device_pointer<unsigned long long>(luma, device, "luma");
+        const auto* device_jobs = device_pointer<const fastssl::gpu::Job>(jobs, device, "jobs");
         py::gil_scoped_release release;
         check(fastssl::launch_render_jobs(device_jobs, s, buffers, reinterpret_cast<cudaStream_t>(stream)),
               "render kernels launch");
       },
-      py::arg("jobs"), py::arg("schedule"), py::arg("temp"), py::arg("work_a"), py::arg("work_b"), py::arg("luma"),
-      py::arg("stream"),
-      "Runs a GpuPlan (fastssl._C.Engine.plan_gpu) on `stream`: jobs, buffers of the plan's temp_bytes and "
-      "work_bytes (twice) and num_jobs * GPU_MAX_STAGES uint64 sums, all device addresses.");
+      py::arg("jobs"), py::arg("jobs_bytes"), py::arg("schedule"), py::arg("temp"), py::arg("work_a"),
+      py::arg("work_b"), py::arg("luma"), py::arg("device"), py::arg("stream"),
+      "Runs a GpuPlan (fastssl._C.Engine.plan_gpu) on `stream` of CUDA device `device`: its jobs (jobs_bytes "
+      "bytes), buffers of the plan's temp_bytes and work_bytes (twice) and num_jobs * GPU_MAX_STAGES uint64 "
+      "sums, all device addresses. The sources and outputs the jobs name must be memory of that device.");
 
   m.def(
       "normalize_hwc_u8_to_chw_f32",

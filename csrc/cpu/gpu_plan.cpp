@@ -1,6 +1,7 @@
 #include "fastssl/gpu_plan.h"
 
 #include <algorithm>
+#include <climits>
 #include <stdexcept>
 #include <string>
 
@@ -114,13 +115,16 @@ GpuPlan plan_gpu_batch(const Engine& engine, const std::vector<GpuItem>& items, 
         job.mean[c] = spec.normalize ? spec.mean[static_cast<size_t>(c)] : 0.0f;
         job.std[c] = spec.normalize ? spec.std[static_cast<size_t>(c)] : 1.0f;
       }
+      if (gpu::pass1_pixels(job) > INT32_MAX || gpu::pixels_of(job) > INT32_MAX)
+        throw std::invalid_argument("a view of item " + std::to_string(&item - items.data()) +
+                                    " is too large for the GPU renderer");
       job.temp_offset = plan.temp_bytes;
       job.work_offset = plan.work_bytes;
       plan.temp_bytes += 3 * static_cast<uint64_t>(gpu::pass1_pixels(job));
       plan.work_bytes += 3 * pixels;
       gpu::Schedule& s = plan.schedule;
-      s.max_pass1_pixels = std::max(s.max_pass1_pixels, gpu::pass1_pixels(job));
-      s.max_pixels = std::max(s.max_pixels, gpu::pixels_of(job));
+      s.max_pass1_pixels = std::max(s.max_pass1_pixels, static_cast<int>(gpu::pass1_pixels(job)));
+      s.max_pixels = std::max(s.max_pixels, static_cast<int>(gpu::pixels_of(job)));
       s.num_stages = std::max(s.num_stages, job.num_stages);
       for (int stage = 0; stage < job.num_stages; ++stage) {
         if (gpu::is_blur_stage(job, stage)) s.blur_stages |= 1u << stage;

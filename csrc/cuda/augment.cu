@@ -42,8 +42,10 @@ __device__ unsigned long long* luma_of(const Buffers& b, int stage) {
   return b.luma + static_cast<size_t>(blockIdx.y) * gpu::kMaxStages + stage;
 }
 
+// `count` fits an int: the planner refuses larger jobs.
 #define FOR_EACH_PIXEL(p, count) \
-  for (int p = blockIdx.x * blockDim.x + threadIdx.x; p < (count); p += gridDim.x * blockDim.x)
+  for (int p = blockIdx.x * blockDim.x + threadIdx.x, end_ = static_cast<int>(count); p < end_; \
+       p += gridDim.x * blockDim.x)
 
 __global__ void __launch_bounds__(kThreads) first_pass_kernel(const Job* jobs, Buffers b) {
   const Job& j = load_job(jobs);
@@ -79,22 +81,20 @@ __global__ void __launch_bounds__(kThreads) write_kernel(const Job* jobs, Buffer
   FOR_EACH_PIXEL(p, gpu::pixels_of(j)) gpu::write_output(j, b, p);
 }
 
+constexpr int kMaxJobsPerLaunch = 65535;  // gridDim.y
+
 dim3 grid_for(int max_pixels, int num_jobs) {
   const int blocks = (max_pixels + kThreads - 1) / kThreads;
   return dim3(static_cast<unsigned>(blocks < kMaxBlocksPerJob ? blocks : kMaxBlocksPerJob),
               static_cast<unsigned>(num_jobs));
 }
 
-}  // namespace
-
-cudaError_t launch_render_jobs(const Job* jobs, const gpu::Schedule& s, const Buffers& b, cudaStream_t stream) {
-  static_assert(sizeof(Job) % sizeof(int) == 0, "load_job copies whole words");
-  if (s.num_jobs == 0) return cudaSuccess;
-  cudaError_t status = cudaMemsetAsync(b.luma, 0, sizeof(unsigned long long) * gpu::kMaxStages * s.num_jobs, stream);
-  if (status != cudaSuccess) return status;
-  const dim3 pixels = grid_for(s.max_pixels, s.num_jobs);
+// One launch sequence for jobs [0, num_jobs) of `jobs` (at most 65535: gridDim.y).
+cudaError_t launch_chunk(const Job* jobs, int num_jobs, const gpu::Schedule& s, const Buffers& b,
+                         cudaStream_t stream) {
+  const dim3 pixels = grid_for(s.max_pixels, num_jobs);
   if (s.max_pass1_pixels > 0)
-    first_pass_kernel<<<grid_for(s.max_pass1_pixels, s.num_jobs), kThreads, 0, stream>>>(jobs, b);
+    first_pass_kernel<<<grid_for(s.max_pass1_pixels, num_jobs), kThreads, 0, stream>>>(jobs, b);
   second_pass_kernel<<<pixels, kThreads, 0, stream>>>(jobs, b);
   for (int stage = 0; stage < s.num_stages; ++stage) {
     if (s.pointwise_stages & (1u << stage)) pointwise_kernel<<<pixels, kThreads, 0, stream>>>(jobs, b, stage);
@@ -104,6 +104,21 @@ cudaError_t launch_render_jobs(const Job* jobs, const gpu::Schedule& s, const Bu
   }
   write_kernel<<<pixels, kThreads, 0, stream>>>(jobs, b);
   return cudaGetLastError();
+}
+
+}  // namespace
+
+cudaError_t launch_render_jobs(const Job* jobs, const gpu::Schedule& s, const Buffers& b, cudaStream_t stream) {
+  static_assert(sizeof(Job) % sizeof(int) == 0, "load_job copies whole words");
+  cudaError_t status = cudaMemsetAsync(b.luma, 0, sizeof(unsigned long long) * gpu::kMaxStages * s.num_jobs, stream);
+  // Jobs keep absolute offsets into temp and work; only the job list and its sums move per chunk.
+  for (int first = 0; first < s.num_jobs && status == cudaSuccess; first += kMaxJobsPerLaunch) {
+    Buffers chunk = b;
+    chunk.luma += static_cast<size_t>(first) * gpu::kMaxStages;
+    const int count = s.num_jobs - first < kMaxJobsPerLaunch ? s.num_jobs - first : kMaxJobsPerLaunch;
+    status = launch_chunk(jobs + first, count, s, chunk, stream);
+  }
+  return status;
 }
 
 }  // namespace fastssl

@@ -71,9 +71,10 @@ struct Buffers {
   unsigned long long* luma = nullptr;  // kMaxStages per job: sum of the luma entering stage s
 };
 
-FASTSSL_HD int pixels_of(const Job& j) { return j.height * j.width; }
-FASTSSL_HD int pass1_pixels(const Job& j) {
-  return j.interpolation == kNearest ? 0 : (j.vertical_first ? j.height : j.width) * j.pass1_count;
+// Pixel counts of a job's steps; the planner refuses jobs where they pass INT32_MAX.
+FASTSSL_HD int64_t pixels_of(const Job& j) { return static_cast<int64_t>(j.height) * j.width; }
+FASTSSL_HD int64_t pass1_pixels(const Job& j) {
+  return j.interpolation == kNearest ? 0 : static_cast<int64_t>(j.vertical_first ? j.height : j.width) * j.pass1_count;
 }
 
 FASTSSL_HD bool is_blur_stage(const Job& j, int stage) {
@@ -246,7 +247,7 @@ FASTSSL_HD void write_output(const Job& j, const Buffers& b, int p) {
 // stages some job runs as pointwise ops or as a blur.
 struct Schedule {
   int num_jobs = 0;
-  int max_pass1_pixels = 0;
+  int max_pass1_pixels = 0;  // both at most INT32_MAX (the planner checks)
   int max_pixels = 0;
   int num_stages = 0;
   uint32_t pointwise_stages = 0;  // bit s: some job's stage s is pointwise

@@ -424,8 +424,13 @@ class FastLoader:
             self._close_video_pool()
 
     def _to_device(self, views: List[torch.Tensor]) -> List[torch.Tensor]:
-        if self.device is None or self.device.type != "cuda" or self.backend in ("cuda", "dali"):
-            return views  # on the CPU, or already rendered and normalized on the GPU
+        if self.backend == "cuda":
+            stream = torch.cuda.current_stream(self.device)
+            for view in views:  # rendered on the loader thread's stream, freed after use on this one
+                view.record_stream(stream)
+            return views
+        if self.device is None or self.device.type != "cuda" or self.backend == "dali":
+            return views  # on the CPU, or already normalized on the GPU by DALI
         if self._normalization is None:  # built once: a host-to-device copy per batch would stall the stream
             self._normalization = [_normalization_on(spec, self.device) for spec in _as_multi_view(self._spec_value).views]
         out = []

@@ -54,15 +54,32 @@ def cuda_unavailable() -> Optional[str]:
 def run_plan(plan: Any, device: torch.device) -> None:
     """Runs a batch's plan (``fastssl._C.Engine.plan_gpu``) on the current stream of ``device``."""
     kernels = require("fastssl._C_cuda", cuda_extension)
+    device = _indexed(device)
     schedule = plan.schedule
-    # Buffers come from torch's stream-ordered caching allocator: freeing them
-    # after the launch is safe, later work on this stream runs after the kernels.
-    jobs = torch.from_numpy(plan.jobs).to(device)
-    temp = torch.empty(max(plan.temp_bytes, 1), dtype=torch.uint8, device=device)
-    work = torch.empty((2, max(plan.work_bytes, 1)), dtype=torch.uint8, device=device)
-    luma = torch.empty(schedule["num_jobs"] * kernels.GPU_MAX_STAGES, dtype=torch.int64, device=device)
-    kernels.render_jobs(jobs.data_ptr(), schedule, temp.data_ptr(), work[0].data_ptr(), work[1].data_ptr(),
-                        luma.data_ptr(), torch.cuda.current_stream(device).cuda_stream)
+    with torch.cuda.device(device):
+        # Buffers come from torch's stream-ordered caching allocator: freeing them
+        # after the launch is safe, later work on this stream runs after the kernels.
+        jobs = _to_gpu(torch.from_numpy(plan.jobs), device)
+        temp = torch.empty(max(plan.temp_bytes, 1), dtype=torch.uint8, device=device)
+        work = torch.empty((2, max(plan.work_bytes, 1)), dtype=torch.uint8, device=device)
+        luma = torch.empty(max(schedule["num_jobs"], 1) * kernels.GPU_MAX_STAGES, dtype=torch.int64, device=device)
+        kernels.render_jobs(jobs.data_ptr(), jobs.numel(), schedule, temp.data_ptr(), work[0].data_ptr(),
+                            work[1].data_ptr(), luma.data_ptr(), device.index,
+                            torch.cuda.current_stream(device).cuda_stream)
+
+
+def _indexed(device: torch.device) -> torch.device:
+    """``cuda`` as ``cuda:<current device>``; other devices as they are."""
+    if device.type == "cuda" and device.index is None:
+        return torch.device("cuda", torch.cuda.current_device())
+    return device
+
+
+def _to_gpu(host: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """An asynchronous copy through pinned memory (a pageable copy would wait for the whole stream)."""
+    if device.type != "cuda":
+        return host.to(device)
+    return host.pin_memory().to(device, non_blocking=True)
 
 
 class CudaRenderer:
@@ -95,9 +112,10 @@ class CudaRenderer:
         views = engine_views(spec)
         self.paths = list(paths)
         self.root = root
-        self.device = torch.device(device)
+        self.device = _indexed(torch.device(device))
         self.on_error = on_error
         self.shapes = [(3, view["height"], view["width"]) for view in views]
+        self._stream: Optional[torch.cuda.Stream] = None
         self._io = ThreadPoolExecutor(max_workers=num_threads, thread_name_prefix="fastssl-cuda-io")
         # The engine only plans (draws parameters): one thread, no decoding.
         self._engine = self._native.Engine(
@@ -111,7 +129,19 @@ class CudaRenderer:
         ``decoded`` optionally holds the samples' pixels, decoded elsewhere (video
         frames: RGB uint8 (H, W, 3) arrays); None entries are read from their files.
         """
-        samples = np.asarray(samples, dtype=np.int64)
+        if self.device.type != "cuda":
+            return self._render(np.asarray(samples, dtype=np.int64), epoch, decoded)
+        # A stream of its own: waiting for the batch below does not wait for the training step.
+        if self._stream is None:
+            self._stream = torch.cuda.Stream(self.device)
+        with torch.cuda.device(self.device), torch.cuda.stream(self._stream):
+            batch = self._render(np.asarray(samples, dtype=np.int64), epoch, decoded)
+        # Finished before it is handed over: the consumer may use another thread and stream
+        # (FastLoader records the views on the consumer's stream).
+        self._stream.synchronize()
+        return batch
+
+    def _render(self, samples: np.ndarray, epoch: int, decoded: Optional[List[Optional[np.ndarray]]]) -> RenderedBatch:
         failed: Dict[int, ImageDecodeError] = {}
         images = self._decode(samples, decoded, failed)
         kept = [pos for pos in range(len(samples)) if pos not in failed]
@@ -216,5 +246,7 @@ class CudaRenderer:
 
     def _upload(self, pixels: np.ndarray) -> torch.Tensor:
         """An (H, W, 3) uint8 array as a planar (3, H, W) tensor on the GPU."""
-        hwc = torch.from_numpy(np.require(pixels, requirements=["C", "W"])).to(self.device)
+        if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] != 3 or 0 in pixels.shape:
+            raise ValueError(f"decoded images must be (H, W, 3) uint8 arrays, got {pixels.dtype} {pixels.shape}")
+        hwc = _to_gpu(torch.from_numpy(np.require(pixels, requirements=["C", "W"])), self.device)
         return hwc.permute(2, 0, 1).contiguous()
