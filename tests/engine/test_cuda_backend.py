@@ -10,14 +10,14 @@ import sys
 import numpy as np
 import pytest
 import torch
-from test_engine import BAD_FILES, FILE_KINDS, NORMALIZE, every_op_view, photo, write_files
+from test_engine import (BAD_FILES, FILE_KINDS, NORMALIZE, check_bad_file, check_missing_file_and_absurd_size,
+                         every_op_view, photo, write_files)
 
 from fastssl import _ext
 from fastssl.data import FastLoader, LightlyDataset
 from fastssl.data.backends import cuda as cuda_backend
 from fastssl.data.backends.cpp import CppRenderer, engine_views
 from fastssl.data.backends.cuda import CudaRenderer
-from fastssl.errors import ImageDecodeError
 from fastssl.transforms import BYOLTransform, DINOTransform, SimCLRTransform
 from fastssl.transforms.spec import (ColorJitterSpec, GaussianBlurSpec, MultiViewSpec, RandomResizedCropSpec,
                                      SolarizeSpec, ViewSpec)
@@ -180,34 +180,11 @@ def test_decoded_frames_must_be_rgb(tmp_path, cpu_renderer):
 
 @pytest.mark.parametrize("bad", sorted(BAD_FILES))
 def test_bad_files_raise_naming_the_file_or_are_skipped(tmp_path, cpu_renderer, bad):
-    paths = write_files(tmp_path, "baseline", count=3)
-    content, reason = BAD_FILES[bad]
-    if content is None:
-        data = open(paths[1], "rb").read()
-        content = data[: len(data) // 2]
-    open(paths[1], "wb").write(content)
-    spec = SimCLRTransform(input_size=16).spec
-    with pytest.raises(ImageDecodeError, match=rf"cannot decode 'img_1.jpg'.*{reason}|{reason}.*img_1"):
-        cpu_renderer(spec, paths, str(tmp_path)).render([0, 1, 2], epoch=0)
-    with pytest.warns(RuntimeWarning, match="skipping cannot decode 'img_1.jpg'"):
-        batch = cpu_renderer(spec, paths, str(tmp_path), on_error="skip").render([0, 1, 2], epoch=0)
-    assert batch.kept == [0, 2]
-    good = cpu_renderer(spec, paths, str(tmp_path)).render([0, 2], epoch=0)
-    for a, b in zip(batch.views, good.views):
-        assert torch.equal(a, b)  # the other images are untouched
+    check_bad_file(cpu_renderer, tmp_path, bad)
 
 
 def test_missing_file_and_absurd_size(tmp_path, cpu_renderer):
-    paths = write_files(tmp_path, "baseline", count=2)
-    spec = SimCLRTransform(input_size=16).spec
-    with pytest.raises(ImageDecodeError, match="cannot decode 'gone.jpg': cannot read file"):
-        cpu_renderer(spec, paths + [str(tmp_path / "gone.jpg")], str(tmp_path)).render([0, 2], epoch=0)
-    data = bytearray(open(paths[0], "rb").read())
-    sof = data.index(b"\xff\xc0")
-    data[sof + 5: sof + 9] = (60000).to_bytes(2, "big") * 2
-    open(paths[0], "wb").write(bytes(data))
-    with pytest.raises(ImageDecodeError, match="image too large: 60000x60000"):
-        cpu_renderer(spec, paths, str(tmp_path)).render([0], epoch=0)
+    check_missing_file_and_absurd_size(cpu_renderer, tmp_path)
 
 
 def test_loader_says_why_it_cannot_use_the_cuda_backend(tmp_path, monkeypatch):

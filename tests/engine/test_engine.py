@@ -252,8 +252,8 @@ BAD_FILES = {
 }
 
 
-@pytest.mark.parametrize("bad", sorted(BAD_FILES))
-def test_bad_files_raise_naming_the_file_or_are_skipped(tmp_path, bad):
+def check_bad_file(make_renderer, tmp_path, bad):
+    """A bad file among good ones raises naming it, or is skipped leaving the others untouched."""
     paths = write_files(tmp_path, "baseline", count=3)
     content, reason = BAD_FILES[bad]
     if content is None:
@@ -262,27 +262,35 @@ def test_bad_files_raise_naming_the_file_or_are_skipped(tmp_path, bad):
     open(paths[1], "wb").write(content)
     spec = SimCLRTransform(input_size=16).spec
     with pytest.raises(ImageDecodeError, match=rf"cannot decode 'img_1.jpg'.*{reason}|{reason}.*img_1"):
-        CppRenderer(spec, paths, str(tmp_path)).render([0, 1, 2], epoch=0)
+        make_renderer(spec, paths, str(tmp_path)).render([0, 1, 2], epoch=0)
     with pytest.warns(RuntimeWarning, match="skipping cannot decode 'img_1.jpg'"):
-        batch = CppRenderer(spec, paths, str(tmp_path), on_error="skip").render([0, 1, 2], epoch=0)
+        batch = make_renderer(spec, paths, str(tmp_path), on_error="skip").render([0, 1, 2], epoch=0)
     assert batch.kept == [0, 2]
-    good = CppRenderer(spec, paths, str(tmp_path)).render([0, 2], epoch=0)
+    good = make_renderer(spec, paths, str(tmp_path)).render([0, 2], epoch=0)
     for a, b in zip(batch.views, good.views):
         assert torch.equal(a, b)  # the other images are untouched
 
 
-def test_missing_file_and_absurd_size(tmp_path):
+def check_missing_file_and_absurd_size(make_renderer, tmp_path):
     paths = write_files(tmp_path, "baseline", count=2)
     spec = SimCLRTransform(input_size=16).spec
-    renderer = CppRenderer(spec, paths + [str(tmp_path / "gone.jpg")], str(tmp_path))
     with pytest.raises(ImageDecodeError, match="cannot decode 'gone.jpg': cannot read file"):
-        renderer.render([0, 2], epoch=0)
+        make_renderer(spec, paths + [str(tmp_path / "gone.jpg")], str(tmp_path)).render([0, 2], epoch=0)
     data = bytearray(open(paths[0], "rb").read())
     sof = data.index(b"\xff\xc0")
     data[sof + 5 : sof + 9] = (60000).to_bytes(2, "big") * 2
     open(paths[0], "wb").write(bytes(data))
     with pytest.raises(ImageDecodeError, match="image too large: 60000x60000"):
-        CppRenderer(spec, paths, str(tmp_path)).render([0], epoch=0)
+        make_renderer(spec, paths, str(tmp_path)).render([0], epoch=0)
+
+
+@pytest.mark.parametrize("bad", sorted(BAD_FILES))
+def test_bad_files_raise_naming_the_file_or_are_skipped(tmp_path, bad):
+    check_bad_file(CppRenderer, tmp_path, bad)
+
+
+def test_missing_file_and_absurd_size(tmp_path):
+    check_missing_file_and_absurd_size(CppRenderer, tmp_path)
 
 
 def test_render_releases_the_gil(tmp_path):
