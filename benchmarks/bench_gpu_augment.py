@@ -29,7 +29,7 @@ from bench_loader import DATA_DIR, PRESETS, _choices
 from fastssl._ext import pillow_resize_pass_order
 from fastssl.data import LightlyDataset
 from fastssl.data.backends.cpp import engine_views
-from fastssl.data.backends.cuda import cuda_unavailable, run_plan
+from fastssl.data.backends.cuda import cuda_unavailable, planning_engine, run_plan
 from fastssl.jpeg import DEFAULT_MAX_PIXELS
 from fastssl.transforms import DINOTransform, SimCLRTransform
 from make_dataset import make_dataset
@@ -47,15 +47,11 @@ def load_images(folder: Path, count: int) -> List[np.ndarray]:
     return [np.asarray(dataset[i][0]) for i in picks]
 
 
-def _engine(spec, threads: int):
+def engine_provider(spec, images: List[np.ndarray], batch: int, threads: int) -> Provider:
     import fastssl._C as native
 
-    return native.Engine(engine_views(spec), [], seed=0, num_threads=threads, output="float32", dct_scaling=False,
-                         max_pixels=DEFAULT_MAX_PIXELS, resample_order=pillow_resize_pass_order())
-
-
-def engine_provider(spec, images: List[np.ndarray], batch: int, threads: int) -> Provider:
-    engine = _engine(spec, threads)
+    engine = native.Engine(engine_views(spec), [], seed=0, num_threads=threads, output="float32", dct_scaling=False,
+                           max_pixels=DEFAULT_MAX_PIXELS, resample_order=pillow_resize_pass_order())
     outputs = [np.empty((batch, 3, v["height"], v["width"]), np.float32) for v in engine_views(spec)]
     epoch = iter(range(1 << 30))
 
@@ -72,7 +68,7 @@ def engine_provider(spec, images: List[np.ndarray], batch: int, threads: int) ->
 
 def cuda_provider(spec, images: List[np.ndarray], batch: int) -> Provider:
     device = torch.device("cuda")
-    engine = _engine(spec, 1)
+    engine = planning_engine(spec, [], seed=0)
     planar = [torch.from_numpy(image).to(device).permute(2, 0, 1).contiguous() for image in images]
     heights = [image.shape[1] for image in planar]
     widths = [image.shape[2] for image in planar]

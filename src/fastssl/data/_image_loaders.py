@@ -7,6 +7,7 @@ the reason, and never later inside a transform.
 
 from __future__ import annotations
 
+import io
 import os
 from typing import Optional
 
@@ -15,12 +16,13 @@ from PIL import Image, UnidentifiedImageError
 from fastssl.errors import ImageDecodeError
 
 
-def open_image(path: str, root: Optional[str] = None) -> Image.Image:
+def open_image(path: str, root: Optional[str] = None, data: Optional[bytes] = None) -> Image.Image:
     """Opens and fully decodes an image file, keeping its original mode.
 
     Args:
         path: Path to the image file.
         root: Dataset root; when given, errors name ``path`` relative to it.
+        data: The file's bytes, when the caller has read them already.
 
     Returns:
         The decoded PIL image (pixel data loaded, file closed).
@@ -31,16 +33,16 @@ def open_image(path: str, root: Optional[str] = None) -> Image.Image:
     """
     try:
         # Open the path as a file to avoid a ResourceWarning, like Lightly.
-        with open(path, "rb") as file:
+        with (open(path, "rb") if data is None else io.BytesIO(data)) as file:
             image = Image.open(file)
             image.load()
             return image
     except Exception as error:  # any failure to decode, whatever Pillow raises
         name = os.path.relpath(path, root) if root is not None else path
-        raise ImageDecodeError(name, _describe(path, error)) from error
+        raise ImageDecodeError(name, _describe(path, error, data)) from error
 
 
-def pil_loader(path: str, root: Optional[str] = None) -> Image.Image:
+def pil_loader(path: str, root: Optional[str] = None, data: Optional[bytes] = None) -> Image.Image:
     """Loads an image with Pillow and converts it to RGB, like Lightly's pil_loader.
 
     CMYK, palette, grayscale, 16-bit and RGBA images all load (converted with
@@ -49,6 +51,7 @@ def pil_loader(path: str, root: Optional[str] = None) -> Image.Image:
     Args:
         path: Path to the image file.
         root: Dataset root; when given, errors name ``path`` relative to it.
+        data: The file's bytes, when the caller has read them already.
 
     Returns:
         A PIL image in RGB mode.
@@ -61,16 +64,17 @@ def pil_loader(path: str, root: Optional[str] = None) -> Image.Image:
         >>> image.mode
         'RGB'
     """
-    return open_image(path, root).convert("RGB")
+    return open_image(path, root, data).convert("RGB")
 
 
-def _describe(path: str, error: BaseException) -> str:
+def _describe(path: str, error: BaseException, data: Optional[bytes] = None) -> str:
     """A short human-readable reason for a failed image decode."""
     if isinstance(error, Image.DecompressionBombError):
         return f"image too large (decompression bomb check): {error}"
     if isinstance(error, OSError) and error.strerror:
         return error.strerror.lower()  # missing file, permission denied, a directory...
-    if os.path.isfile(path) and os.path.getsize(path) == 0:
+    empty = len(data) == 0 if data is not None else os.path.isfile(path) and os.path.getsize(path) == 0
+    if empty:
         return "empty file"
     if isinstance(error, UnidentifiedImageError):
         return "unrecognised or unsupported image format"

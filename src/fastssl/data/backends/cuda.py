@@ -51,6 +51,13 @@ def cuda_unavailable() -> Optional[str]:
     return None
 
 
+def planning_engine(spec: MultiViewSpec, paths: Sequence[str], seed: int) -> Any:
+    """A ``fastssl._C.Engine`` that only plans GPU batches (draws parameters): one thread, no decoding."""
+    return require("fastssl._C", cpp_extension).Engine(
+        engine_views(spec), list(paths), seed=seed, num_threads=1, output="float32", dct_scaling=False,
+        max_pixels=DEFAULT_MAX_PIXELS, resample_order=pillow_resize_pass_order())
+
+
 def run_plan(plan: Any, device: torch.device) -> None:
     """Runs a batch's plan (``fastssl._C.Engine.plan_gpu``) on the current stream of ``device``."""
     kernels = require("fastssl._C_cuda", cuda_extension)
@@ -117,10 +124,7 @@ class CudaRenderer:
         self.shapes = [(3, view["height"], view["width"]) for view in views]
         self._stream: Optional[torch.cuda.Stream] = None
         self._io = ThreadPoolExecutor(max_workers=num_threads, thread_name_prefix="fastssl-cuda-io")
-        # The engine only plans (draws parameters): one thread, no decoding.
-        self._engine = self._native.Engine(
-            views, self.paths, seed=seed, num_threads=1, output="float32", dct_scaling=False,
-            max_pixels=DEFAULT_MAX_PIXELS, resample_order=pillow_resize_pass_order())
+        self._engine = planning_engine(spec, self.paths, seed)
 
     def render(self, samples: Sequence[int], epoch: int,
                decoded: Optional[List[Optional[np.ndarray]]] = None) -> RenderedBatch:
@@ -168,11 +172,9 @@ class CudaRenderer:
     def _decode(self, samples: np.ndarray, decoded: Optional[List[Optional[np.ndarray]]],
                 failed: Dict[int, ImageDecodeError]) -> Dict[int, torch.Tensor]:
         """Planar (3, H, W) uint8 images on the GPU, by position; failures go to ``failed``."""
-        images: Dict[int, torch.Tensor] = {}
-        from_files = [pos for pos in range(len(samples)) if decoded is None or decoded[pos] is None]
-        for pos in range(len(samples)):
-            if pos not in from_files:
-                images[pos] = self._upload(decoded[pos])
+        decoded = decoded if decoded is not None else [None] * len(samples)
+        images = {pos: self._upload(pixels) for pos, pixels in enumerate(decoded) if pixels is not None}
+        from_files = [pos for pos, pixels in enumerate(decoded) if pixels is None]
         contents = dict(zip(from_files, self._io.map(lambda pos: self._read(samples[pos]), from_files)))
         on_gpu = [pos for pos in from_files if not isinstance(contents[pos], ImageDecodeError)
                   and self._nvjpeg_can_decode(contents[pos])]
@@ -233,14 +235,13 @@ class CudaRenderer:
     def _decode_on_cpu(self, sample: int, content: Union[bytes, ImageDecodeError]) -> Union[np.ndarray, ImageDecodeError]:
         if isinstance(content, ImageDecodeError):
             return content
-        name = file_name(self.paths[sample], self.root)
+        if content.startswith(_JPEG_START):
+            try:
+                return self._native.decode_jpeg(content, max_pixels=DEFAULT_MAX_PIXELS)
+            except self._native.DecodeError as error:
+                return ImageDecodeError(file_name(self.paths[sample], self.root), str(error))
         try:
-            if content.startswith(_JPEG_START):
-                try:
-                    return self._native.decode_jpeg(content, max_pixels=DEFAULT_MAX_PIXELS)
-                except self._native.DecodeError as error:
-                    return ImageDecodeError(name, str(error))
-            return np.asarray(pil_loader(self.paths[sample], self.root))
+            return np.asarray(pil_loader(self.paths[sample], self.root, data=content))
         except ImageDecodeError as error:
             return error
 
