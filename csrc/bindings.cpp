@@ -145,7 +145,7 @@ PYBIND11_MODULE(_C, m) {
       [](const py::buffer& data, std::tuple<int, int, int, int> region, int scale_denom, int64_t max_pixels) {
         ByteView view = byte_view(data);
         auto [x0, y0, x1, y1] = region;
-        std::vector<uint8_t> pixels;
+        fastssl::Bytes pixels;
         fastssl::DecodedRegion got;
         {
           py::gil_scoped_release release;

@@ -11,6 +11,19 @@
 namespace fastssl {
 namespace {
 
+// Row buffers of one thread's color ops, kept between calls so that no op
+// allocates (or zero-fills) per view.
+struct ColorScratch {
+  Bytes row;          // a row with its luma spread, or a padded row to blur
+  Bytes image;        // a copy of the image (vertical blur), or the hue planes
+  ScratchVector<uint32_t> sums;
+};
+
+ColorScratch& thread_scratch() {
+  thread_local ColorScratch scratch;
+  return scratch;
+}
+
 // blend() against one constant over every byte of the image (brightness: 0, contrast: the mean).
 FASTSSL_VECTORIZED void blend_constant(const Image& img, int degenerate, float alpha) {
   const size_t row_bytes = static_cast<size_t>(img.width) * 3;
@@ -36,11 +49,13 @@ FASTSSL_VECTORIZED uint64_t luma_sum(const Image& img) {
 // byte-wise, like blend_constant.
 FASTSSL_VECTORIZED void blend_luma(const Image& img, float alpha) {
   const size_t row_bytes = static_cast<size_t>(img.width) * 3;
-  std::vector<uint8_t> gray_buffer(row_bytes);
+  Bytes& gray_buffer = thread_scratch().row;
+  gray_buffer.resize(row_bytes);
   uint8_t* __restrict gray = gray_buffer.data();
+  const int width = img.width;  // a local: the stores below might otherwise change it
   for (int y = 0; y < img.height; ++y) {
     uint8_t* __restrict p = img.row(y);
-    for (int x = 0; x < img.width; ++x) gray[3 * x] = gray[3 * x + 1] = gray[3 * x + 2] = luma(p + 3 * x);
+    for (int x = 0; x < width; ++x) gray[3 * x] = gray[3 * x + 1] = gray[3 * x + 2] = luma(p + 3 * x);
     for (size_t i = 0; i < row_bytes; ++i) p[i] = blend(gray[i], p[i], alpha);
   }
 }
@@ -75,7 +90,7 @@ FASTSSL_VECTORIZED void hsv_to_row(const uint8_t* __restrict hue, const uint8_t*
 
 // Horizontal pass over every row: `padded` holds a row with radius + 1 edge
 // pixels repeated on each side.
-FASTSSL_VECTORIZED void box_blur_rows(const Image& img, const BoxWeights& w, std::vector<uint8_t>& padded, std::vector<uint32_t>& acc) {
+FASTSSL_VECTORIZED void box_blur_rows(const Image& img, const BoxWeights& w, Bytes& padded, ScratchVector<uint32_t>& acc) {
   const int pad = w.radius + 1;
   const size_t row_bytes = static_cast<size_t>(img.width) * 3;
   padded.resize(row_bytes + 6 * static_cast<size_t>(pad));
@@ -103,7 +118,7 @@ FASTSSL_VECTORIZED void box_blur_rows(const Image& img, const BoxWeights& w, std
 }
 
 // Vertical pass: a sliding sum of whole rows, updated with one row in and one out.
-FASTSSL_VECTORIZED void box_blur_columns(const Image& img, const BoxWeights& w, std::vector<uint8_t>& copy, std::vector<uint32_t>& acc) {
+FASTSSL_VECTORIZED void box_blur_columns(const Image& img, const BoxWeights& w, Bytes& copy, ScratchVector<uint32_t>& acc) {
   const size_t row_bytes = static_cast<size_t>(img.width) * 3;
   const int last = img.height - 1;
   copy.resize(row_bytes * static_cast<size_t>(img.height));
@@ -145,7 +160,8 @@ void adjust_saturation(const Image& img, float factor) { blend_luma(img, factor)
 void adjust_hue(const Image& img, float hue_factor) {
   // torchvision adds int32(hue_factor * 255) to the 8-bit hue, wrapping around.
   const uint8_t shift = hue_shift_of(hue_factor);
-  std::vector<uint8_t> planes(3 * static_cast<size_t>(img.width));
+  Bytes& planes = thread_scratch().image;
+  planes.resize(3 * static_cast<size_t>(img.width));
   uint8_t* hue = planes.data();
   uint8_t* sat = hue + img.width;
   uint8_t* val = sat + img.width;
@@ -181,10 +197,9 @@ BoxWeights gaussian_box_weights(float sigma) {
 void gaussian_blur(const Image& img, float sigma) {
   if (sigma <= 0.0f) return;
   const BoxWeights weights = gaussian_box_weights(sigma);
-  std::vector<uint8_t> buffer;
-  std::vector<uint32_t> acc;
-  for (int pass = 0; pass < kBoxBlurPasses; ++pass) box_blur_rows(img, weights, buffer, acc);
-  for (int pass = 0; pass < kBoxBlurPasses; ++pass) box_blur_columns(img, weights, buffer, acc);
+  ColorScratch& scratch = thread_scratch();
+  for (int pass = 0; pass < kBoxBlurPasses; ++pass) box_blur_rows(img, weights, scratch.row, scratch.sums);
+  for (int pass = 0; pass < kBoxBlurPasses; ++pass) box_blur_columns(img, weights, scratch.image, scratch.sums);
 }
 
 }  // namespace fastssl

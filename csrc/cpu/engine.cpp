@@ -15,7 +15,7 @@ namespace {
 constexpr size_t kMaxFileBytes = size_t{1} << 30;
 
 // Reads a whole file into `out`; DecodeError says why it could not.
-void read_file(const std::string& path, std::vector<uint8_t>& out) {
+void read_file(const std::string& path, Bytes& out) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) throw DecodeError(std::string("cannot read file (") + std::strerror(errno) + ")");
   struct Closer {
@@ -33,7 +33,7 @@ void read_file(const std::string& path, std::vector<uint8_t>& out) {
     throw DecodeError(std::string("cannot read file (") + std::strerror(errno) + ")");
 }
 
-bool looks_like_jpeg(const std::vector<uint8_t>& data) {
+bool looks_like_jpeg(const Bytes& data) {
   return data.size() >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF;
 }
 

@@ -220,7 +220,7 @@ void decode_jpeg_rgb(const uint8_t* data, size_t size, int scale_denom, int64_t 
 }
 
 DecodedRegion decode_jpeg_rgb_region(const uint8_t* data, size_t size, int scale_denom, int64_t max_pixels,
-                                     Region region, std::vector<uint8_t>& out) {
+                                     Region region, Bytes& out) {
   check_request(size, scale_denom, max_pixels);
   if (region.x1 <= region.x0 || region.y1 <= region.y0) throw std::invalid_argument("empty decode region");
   // Sized before libjpeg runs: nothing may allocate between its setjmp and longjmp.

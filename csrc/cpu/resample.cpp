@@ -18,16 +18,28 @@ namespace {
 // the box's integer origin) and use weights[i * taps .. + count[i]).
 struct Coefficients {
   int taps = 0;
-  std::vector<int> first;
-  std::vector<int> count;
-  std::vector<int32_t> weights;
+  ScratchVector<int> first;
+  ScratchVector<int> count;
+  ScratchVector<int32_t> weights;
 };
+
+// Buffers of one thread's resampling, kept between calls: the engine resamples
+// every view, and allocating and page-faulting these each time was measurable.
+struct ResampleScratch {
+  Coefficients horizontal, vertical;
+  ImageBuffer temp, columns, resized;
+  ScratchVector<int32_t> acc;
+};
+
+ResampleScratch& thread_scratch() {
+  thread_local ResampleScratch scratch;
+  return scratch;
+}
 
 // in0/in1: the box edges relative to `origin`, the first source pixel the window may
 // read; `limit` source pixels are readable from there.
-Coefficients precompute(double in0, double in1, int limit, int out_size, Interpolation interpolation) {
+void precompute(double in0, double in1, int limit, int out_size, Interpolation interpolation, Coefficients& c) {
   const AxisFilter f = axis_filter(in0, in1, limit, out_size, interpolation == Interpolation::bicubic);
-  Coefficients c;
   c.taps = max_taps(f);
   c.first.resize(out_size);
   c.count.resize(out_size);
@@ -38,14 +50,14 @@ Coefficients precompute(double in0, double in1, int limit, int out_size, Interpo
     c.first[xx] = w.first;
     c.count[xx] = w.count;
   }
-  return c;
 }
 
 // Row by row: every output row is a weighted sum of whole source rows, so the
 // inner loop runs along the row and vectorizes.
 FASTSSL_VECTORIZED void vertical_pass(const ConstImage& src, const Coefficients& c, const Image& dst) {
   const size_t row_bytes = static_cast<size_t>(dst.width) * 3;
-  std::vector<int32_t> acc_buffer(row_bytes);
+  ScratchVector<int32_t>& acc_buffer = thread_scratch().acc;
+  acc_buffer.resize(row_bytes);
   int32_t* __restrict acc = acc_buffer.data();  // restrict: byte stores below may not alias it
   for (int y = 0; y < dst.height; ++y) {
     const int32_t* k = &c.weights[static_cast<size_t>(y) * c.taps];
@@ -91,7 +103,8 @@ FASTSSL_VECTORIZED void transpose(const ConstImage& src, const Image& dst) {
 // The horizontal pass is the vertical pass of the transposed image: transposing
 // there and back costs less than multiply-adds that cannot run along a row.
 void horizontal_pass(const ConstImage& src, const Coefficients& c, const Image& dst) {
-  ImageBuffer columns, resized;
+  ImageBuffer& columns = thread_scratch().columns;
+  ImageBuffer& resized = thread_scratch().resized;
   columns.resize(src.width, src.height);
   transpose(src, columns.image());
   resized.resize(dst.width, src.height);
@@ -135,12 +148,15 @@ bool vertical_pass_first(const Box& box, int out_height, int out_width, PassOrde
 void resample(const ConstImage& src, const Box& box, Interpolation interpolation, const Image& dst, PassOrder order) {
   if (interpolation == Interpolation::nearest) return nearest(src, box, dst);
   const ReadableWindow rw = readable_window(box, src.height, src.width);
-  Coefficients ch = precompute(box.x0 - rw.x_origin, box.x1 - rw.x_origin, rw.x_limit, dst.width, interpolation);
-  Coefficients cv = precompute(box.y0 - rw.y_origin, box.y1 - rw.y_origin, rw.y_limit, dst.height, interpolation);
+  ResampleScratch& scratch = thread_scratch();
+  Coefficients& ch = scratch.horizontal;
+  Coefficients& cv = scratch.vertical;
+  precompute(box.x0 - rw.x_origin, box.x1 - rw.x_origin, rw.x_limit, dst.width, interpolation, ch);
+  precompute(box.y0 - rw.y_origin, box.y1 - rw.y_origin, rw.y_limit, dst.height, interpolation, cv);
   const int x_limit = rw.x_limit, y_limit = rw.y_limit;
   const ConstImage window{src.row(rw.y_origin) + 3 * static_cast<size_t>(rw.x_origin), y_limit, x_limit, src.stride};
   const bool vertical_first = vertical_pass_first(box, dst.height, dst.width, order);
-  ImageBuffer temp;
+  ImageBuffer& temp = scratch.temp;
   if (vertical_first) {
     // Only the columns the horizontal windows touch go through the vertical pass.
     const int x_first = ch.first.front();

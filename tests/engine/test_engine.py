@@ -178,6 +178,20 @@ def test_seed_and_epoch_change_the_views(tmp_path):
     assert not torch.equal(base, other_epoch) and not torch.equal(base, other_seed)
 
 
+def test_batches_still_held_keep_their_pixels(tmp_path):
+    # Batch memory is reused once dropped; batches a consumer keeps must not change.
+    paths = write_files(tmp_path, "baseline", count=3)
+    renderer = CppRenderer(SimCLRTransform(input_size=32).spec, paths, None, seed=0)
+    held = [renderer.render([0, 1, 2], epoch=epoch).views for epoch in range(8)]
+    copies = [[view.clone() for view in views] for views in held]
+    for epoch in range(8, 12):
+        renderer.render([0, 1, 2], epoch=epoch)
+    for views, expected in zip(held, copies):
+        assert all(torch.equal(v, e) for v, e in zip(views, expected))
+    fresh = CppRenderer(SimCLRTransform(input_size=32).spec, paths, None, seed=0)
+    assert all(torch.equal(v, e) for v, e in zip(fresh.render([0, 1, 2], epoch=7).views, copies[7]))
+
+
 def test_view_parameters_follow_the_reference_distributions(tmp_path):
     """Crop area and log aspect ratio quantiles, and every op's rate, over 4,000 draws."""
     import torchvision.transforms as T

@@ -55,7 +55,7 @@ class Engine {
 
  private:
   struct Scratch {
-    std::vector<uint8_t> file;
+    Bytes file;
     ImageBuffer decoded;
     ImageBuffer view;
     std::vector<ViewParams> params;

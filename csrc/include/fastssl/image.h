@@ -3,9 +3,38 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <new>
+#include <utility>
 #include <vector>
 
 namespace fastssl {
+
+// An allocator whose resize() leaves new elements uninitialized: scratch
+// buffers are always written before they are read, and zero-filling them on
+// every image cost as much as some of the ops.
+template <typename T>
+struct UninitializedAllocator : std::allocator<T> {
+  template <typename U>
+  struct rebind {
+    using other = UninitializedAllocator<U>;
+  };
+  UninitializedAllocator() = default;
+  template <typename U>
+  UninitializedAllocator(const UninitializedAllocator<U>&) noexcept {}
+  template <typename U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+
+template <typename T>
+using ScratchVector = std::vector<T, UninitializedAllocator<T>>;
+using Bytes = ScratchVector<uint8_t>;
 
 struct ConstImage {
   const uint8_t* data = nullptr;
@@ -26,7 +55,7 @@ struct Image {
 
 // An RGB image that owns its pixels (rows contiguous).
 struct ImageBuffer {
-  std::vector<uint8_t> pixels;
+  Bytes pixels;
   int height = 0;
   int width = 0;
 

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "fastssl/image.h"
+
 namespace fastssl {
 
 // Bad or unsupported image data. The message says why, never where: callers
@@ -53,6 +55,6 @@ struct DecodedRegion {
 // skipped, those below still read so that truncation is detected). The pixels
 // equal the same rectangle of a full decode. `out` is resized as needed.
 DecodedRegion decode_jpeg_rgb_region(const uint8_t* data, size_t size, int scale_denom, int64_t max_pixels,
-                                     Region region, std::vector<uint8_t>& out);
+                                     Region region, Bytes& out);
 
 }  // namespace fastssl

@@ -12,13 +12,14 @@ import os
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 
 from fastssl._ext import cpp_extension, pillow_resize_pass_order, require
 from fastssl.data._image_loaders import pil_loader
+from fastssl.data.backends.buffers import RecycledBuffers
 from fastssl.errors import ImageDecodeError
 from fastssl.jpeg import DEFAULT_MAX_PIXELS
 from fastssl.transforms.spec import (
@@ -34,6 +35,10 @@ from fastssl.transforms.spec import (
 )
 
 JPEG_EXTENSIONS = (".jpg", ".jpeg")
+# Batch buffers kept for reuse: the loader's prefetch queue (2 by default), the
+# batch being rendered, and the two the training loop may hold while it asks for
+# the next one.
+KEPT_BATCHES = 5
 ON_ERROR = ("raise", "skip")
 
 
@@ -139,6 +144,7 @@ class CppRenderer:
         self.dtype = torch.float32 if output == "float32" else torch.uint8
         self.shapes = [(3, view["height"], view["width"]) for view in views]
         self._is_jpeg = [path.lower().endswith(JPEG_EXTENSIONS) for path in self.paths]
+        self._buffers = RecycledBuffers(per_shape=KEPT_BATCHES)
         self._pillow_pool = ThreadPoolExecutor(max_workers=num_threads, thread_name_prefix="fastssl-pillow")
         self._engine = engine_module.Engine(views, self.paths, seed=seed, num_threads=num_threads, output=output,
                                             dct_scaling=dct_scaling, max_pixels=DEFAULT_MAX_PIXELS,
@@ -153,7 +159,7 @@ class CppRenderer:
         """
         samples = np.asarray(samples, dtype=np.int64)
         n = len(samples)
-        views = [torch.empty((n, *shape), dtype=self.dtype, pin_memory=self.pin_memory) for shape in self.shapes]
+        views = [self._empty((n, *shape)) for shape in self.shapes]
         outputs = [view.numpy() for view in views]
         failed: Dict[int, ImageDecodeError] = {}
         decoded = list(decoded) if decoded is not None else [None] * n
@@ -184,6 +190,11 @@ class CppRenderer:
         apply, in order; color jitter lists its ``adjustments`` as (name, factor) in order.
         """
         return self._engine.params(sample, epoch, view, height, width)
+
+    def _empty(self, shape: Tuple[int, ...]) -> torch.Tensor:
+        if self.pin_memory:  # torch's pinned allocator caches its blocks itself
+            return torch.empty(shape, dtype=self.dtype, pin_memory=True)
+        return self._buffers.empty(shape, self.dtype)
 
     def _name(self, sample: int) -> str:
         return file_name(self.paths[sample], self.root)
