@@ -72,31 +72,59 @@ FASTSSL_VECTORIZED void vertical_pass(const ConstImage& src, const Coefficients&
   }
 }
 
-// dst(x, y) = src(y, x) for 3-byte pixels; dst is src.width x src.height.
-// Pixels move as one 4-byte word: the spare byte read is the next source pixel
-// (or row), the spare byte written lands on the next pixel of the output row,
-// which the next step overwrites. Only the last source row moves 3 bytes at a
-// time: there the read could pass the end of the source and the write the end
-// of the output row.
+using Bytes16 = uint8_t __attribute__((vector_size(16)));
+using Words4 = uint32_t __attribute__((vector_size(16)));
+
+// Pixels x..x+3 of four source rows become pixels y..y+3 of four output rows:
+// the 3-byte pixels are widened to 32-bit lanes, transposed as a 4x4 block of
+// words, and packed back. Reads and writes 16 bytes; the last 4 written are
+// scratch that a later block or pixel overwrites.
+inline void transpose_block(const uint8_t* in, size_t in_stride, uint8_t* out, size_t out_stride) {
+  const Bytes16 widen = {0, 1, 2, 3, 3, 4, 5, 6, 6, 7, 8, 9, 9, 10, 11, 12};
+  const Bytes16 pack = {0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 15, 15, 15, 15};
+  Words4 w[4];
+  for (int i = 0; i < 4; ++i) {
+    Bytes16 row;
+    std::memcpy(&row, in + in_stride * static_cast<size_t>(i), 16);
+    row = __builtin_shuffle(row, widen);
+    std::memcpy(&w[i], &row, 16);
+  }
+  const Words4 low = {0, 4, 1, 5}, high = {2, 6, 3, 7}, first = {0, 1, 4, 5}, second = {2, 3, 6, 7};
+  const Words4 a = __builtin_shuffle(w[0], w[1], low), b = __builtin_shuffle(w[2], w[3], low);
+  const Words4 c = __builtin_shuffle(w[0], w[1], high), d = __builtin_shuffle(w[2], w[3], high);
+  const Words4 columns[4] = {__builtin_shuffle(a, b, first), __builtin_shuffle(a, b, second),
+                             __builtin_shuffle(c, d, first), __builtin_shuffle(c, d, second)};
+  for (int j = 0; j < 4; ++j) {
+    Bytes16 packed;
+    std::memcpy(&packed, &columns[j], 16);
+    packed = __builtin_shuffle(packed, pack);
+    std::memcpy(out + out_stride * static_cast<size_t>(j), &packed, 16);
+  }
+}
+
+// dst(x, y) = src(y, x) for 3-byte pixels; dst is src.width x src.height, with
+// rows of exactly 3 * src.height bytes. Tiles of 4x4 pixels move as vectors
+// where their 16-byte reads and writes stay inside the rows (x + 6 <= width,
+// y + 6 <= height); the pixels along the far edges move one at a time, after
+// the blocks of their output row, whose spare bytes they overwrite.
 FASTSSL_VECTORIZED void transpose(const ConstImage& src, const Image& dst) {
-  constexpr int kBlock = 32;  // tiles that stay in L1 on both sides
-  const int last_row = src.height - 1;
-  for (int y0 = 0; y0 < src.height; y0 += kBlock) {
-    const int y1 = std::min(src.height, y0 + kBlock);
-    const int word_end = std::min(y1, last_row);
-    for (int x0 = 0; x0 < src.width; x0 += kBlock) {
-      const int x1 = std::min(src.width, x0 + kBlock);
-      for (int x = x0; x < x1; ++x) {
-        uint8_t* __restrict out = dst.row(x);
-        const uint8_t* __restrict in = src.data + 3 * static_cast<size_t>(x);
-        for (int y = y0; y < word_end; ++y) {
-          uint32_t pixel;
-          std::memcpy(&pixel, in + src.stride * static_cast<size_t>(y), 4);
-          std::memcpy(out + 3 * static_cast<size_t>(y), &pixel, 4);
-        }
-        if (y1 == src.height) std::memcpy(out + 3 * static_cast<size_t>(last_row), in + src.stride * static_cast<size_t>(last_row), 3);
-      }
+  constexpr int kTile = 32;  // tiles that stay in L1 on both sides
+  const int block_width = src.width >= 6 ? (src.width - 2) / 4 * 4 : 0;
+  const int block_height = src.height >= 6 ? (src.height - 2) / 4 * 4 : 0;
+  for (int y0 = 0; y0 < block_height; y0 += kTile) {
+    const int y1 = std::min(block_height, y0 + kTile);
+    for (int x0 = 0; x0 < block_width; x0 += kTile) {
+      const int x1 = std::min(block_width, x0 + kTile);
+      for (int y = y0; y < y1; y += 4)
+        for (int x = x0; x < x1; x += 4)
+          transpose_block(src.row(y) + 3 * static_cast<size_t>(x), src.stride, dst.row(x) + 3 * static_cast<size_t>(y),
+                          dst.stride);
     }
+  }
+  auto move = [&](int x, int y) { std::memcpy(dst.row(x) + 3 * static_cast<size_t>(y), src.row(y) + 3 * static_cast<size_t>(x), 3); };
+  for (int x = 0; x < src.width; ++x) {
+    const int y_start = x < block_width ? block_height : 0;
+    for (int y = y_start; y < src.height; ++y) move(x, y);
   }
 }
 

@@ -49,6 +49,21 @@ def test_crop_resize(ops, image, interpolation, box_fraction, size):
 
 
 @pytest.mark.parametrize("interpolation", ["bilinear", "bicubic"])
+def test_crop_resize_every_small_shape(ops, interpolation):
+    """Random images, boxes and output sizes from 1 to 40 pixels: the resampler moves pixels in
+    4x4 blocks away from the edges and one by one along them, so every size modulo 4 matters."""
+    pillow13 = _ext.pillow_resize_pass_order() == "pillow13"
+    rng = np.random.default_rng(11)
+    for _ in range(300):
+        height, width, out_h, out_w = (int(v) for v in rng.integers(1, 41, size=4))
+        image = rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
+        x0, y0 = int(rng.integers(0, width)), int(rng.integers(0, height))
+        box = (x0, y0, int(rng.integers(x0 + 1, width + 1)), int(rng.integers(y0 + 1, height + 1)))
+        reference = Image.fromarray(image).crop(box).resize((out_w, out_h), INTERPOLATIONS[interpolation])
+        assert_equal(ops.resample(image, box, out_h, out_w, interpolation, pillow13), reference)
+
+
+@pytest.mark.parametrize("interpolation", ["bilinear", "bicubic"])
 def test_resize_pass_order_follows_installed_pillow(ops, interpolation):
     """Shapes on both sides of Pillow 13's rule: vertical first iff the height shrinks by > 2x the width's pixels."""
     pillow13 = _ext.pillow_resize_pass_order() == "pillow13"
