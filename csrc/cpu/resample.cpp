@@ -61,14 +61,34 @@ FASTSSL_VECTORIZED void vertical_pass(const ConstImage& src, const Coefficients&
   int32_t* __restrict acc = acc_buffer.data();  // restrict: byte stores below may not alias it
   for (int y = 0; y < dst.height; ++y) {
     const int32_t* k = &c.weights[static_cast<size_t>(y) * c.taps];
+    // Taps in pairs, and the last one or two with the conversion to bytes, so
+    // that the accumulator makes few trips through memory.
+    const int count = c.count[y];
+    const uint8_t* __restrict first = src.row(c.first[y]);
+    if (count == 1) {
+      uint8_t* __restrict out = dst.row(y);
+      for (size_t x = 0; x < row_bytes; ++x) out[x] = fixed_to_u8(kRoundingTerm + first[x] * k[0]);
+      continue;
+    }
+    int t = 0;
     for (size_t x = 0; x < row_bytes; ++x) acc[x] = kRoundingTerm;
-    for (int t = 0; t < c.count[y]; ++t) {
-      const uint8_t* __restrict in = src.row(c.first[y] + t);
-      const int32_t weight = k[t];
-      for (size_t x = 0; x < row_bytes; ++x) acc[x] += in[x] * weight;
+    for (; t + 2 < count; t += 2) {
+      const uint8_t* __restrict in0 = src.row(c.first[y] + t);
+      const uint8_t* __restrict in1 = src.row(c.first[y] + t + 1);
+      const int32_t w0 = k[t], w1 = k[t + 1];
+      for (size_t x = 0; x < row_bytes; ++x) acc[x] += in0[x] * w0 + in1[x] * w1;
     }
     uint8_t* __restrict out = dst.row(y);
-    for (size_t x = 0; x < row_bytes; ++x) out[x] = fixed_to_u8(acc[x]);
+    if (t + 2 == count) {
+      const uint8_t* __restrict in0 = src.row(c.first[y] + t);
+      const uint8_t* __restrict in1 = src.row(c.first[y] + t + 1);
+      const int32_t w0 = k[t], w1 = k[t + 1];
+      for (size_t x = 0; x < row_bytes; ++x) out[x] = fixed_to_u8(acc[x] + in0[x] * w0 + in1[x] * w1);
+    } else {
+      const uint8_t* __restrict in0 = src.row(c.first[y] + t);
+      const int32_t w0 = k[t];
+      for (size_t x = 0; x < row_bytes; ++x) out[x] = fixed_to_u8(acc[x] + in0[x] * w0);
+    }
   }
 }
 
