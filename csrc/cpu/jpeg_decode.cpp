@@ -162,16 +162,22 @@ Status run_decode(DecodeJob* job) {
     jpeg_read_scanlines(&cinfo, &target, 1);
     if (cmyk) cmyk_row_to_rgb(job->cmyk_row, row, static_cast<int>(width), cinfo.saw_Adobe_marker);
   }
-  // Skipping to the very end would not read the rest of the file (libjpeg-turbo
-  // then just marks it finished); skip to the last row and read that one, so the
-  // remaining data is entropy-decoded (not reconstructed) and truncation shows.
-  if (cinfo.output_scanline < cinfo.output_height) {
+  // The rows below the region matter only to tell whether the file is
+  // truncated, as a full decode would. A file that ends with the end-of-image
+  // marker is not (entropy-coded data never contains that marker), and the
+  // rest of it is left alone. For any other, skipping to the very end would not
+  // read the rest of the file (libjpeg-turbo then just marks it finished): skip
+  // to the last row and read that one, so the remaining data is entropy-decoded
+  // (not reconstructed) and truncation shows.
+  const bool ends_with_eoi = job->size >= 2 && job->data[job->size - 2] == 0xFF && job->data[job->size - 1] == 0xD9;
+  if (cinfo.output_scanline < cinfo.output_height && !ends_with_eoi) {
     const JDIMENSION before_last = cinfo.output_height - 1 - cinfo.output_scanline;
     if (before_last > 0) jpeg_skip_scanlines(&cinfo, before_last);
     JSAMPROW scratch = job->cmyk_row;  // room for one cropped row in any color space
     jpeg_read_scanlines(&cinfo, &scratch, 1);
   }
-  jpeg_finish_decompress(&cinfo);
+  if (cinfo.output_scanline < cinfo.output_height) jpeg_abort_decompress(&cinfo);
+  else jpeg_finish_decompress(&cinfo);
   jpeg_destroy_decompress(&cinfo);
   if (err.truncated) {
     std::snprintf(job->error, sizeof(job->error), "truncated JPEG data (premature end of file)");
