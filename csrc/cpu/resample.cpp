@@ -21,6 +21,7 @@ struct Coefficients {
   ScratchVector<int> first;
   ScratchVector<int> count;
   ScratchVector<int32_t> weights;
+  ScratchVector<double> values;  // one window's filter values, while computing its weights
 };
 
 // Buffers of one thread's resampling, kept between calls: the engine resamples
@@ -43,10 +44,18 @@ void precompute(double in0, double in1, int limit, int out_size, Interpolation i
   c.taps = max_taps(f);
   c.first.resize(out_size);
   c.count.resize(out_size);
-  c.weights.assign(static_cast<size_t>(out_size) * c.taps, 0);
+  c.weights.resize(static_cast<size_t>(out_size) * c.taps);
+  c.values.resize(static_cast<size_t>(c.taps));
+  double* values = c.values.data();
   for (int xx = 0; xx < out_size; ++xx) {
-    const FilterWindow w = filter_window(f, xx);
-    for (int x = 0; x < w.count; ++x) c.weights[static_cast<size_t>(xx) * c.taps + x] = fixed_weight(f, w, x);
+    // filter_window and fixed_weight, with each filter value computed once.
+    FilterWindow w = window_bounds(f, xx);
+    for (int x = 0; x < w.count; ++x) {
+      values[x] = tap_value(f, w, x);
+      w.total += values[x];
+    }
+    int32_t* weights = &c.weights[static_cast<size_t>(xx) * c.taps];
+    for (int x = 0; x < w.count; ++x) weights[x] = fixed_weight(values[x], w.total);
     c.first[xx] = w.first;
     c.count[xx] = w.count;
   }

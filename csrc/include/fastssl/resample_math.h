@@ -61,7 +61,8 @@ FASTSSL_HD double tap_value(const AxisFilter& f, const FilterWindow& w, int tap)
   return f.bicubic ? bicubic_filter(x) : bilinear_filter(x);
 }
 
-FASTSSL_HD FilterWindow filter_window(const AxisFilter& f, int out_index) {
+// The window of output `out_index` without its total.
+FASTSSL_HD FilterWindow window_bounds(const AxisFilter& f, int out_index) {
   FilterWindow w;
   w.center = f.in0 + (out_index + 0.5) * f.scale;
   int first = static_cast<int>(w.center - f.support + 0.5);
@@ -70,16 +71,25 @@ FASTSSL_HD FilterWindow filter_window(const AxisFilter& f, int out_index) {
   if (end > f.limit) end = f.limit;
   w.first = first;
   w.count = end - first;
+  return w;
+}
+
+FASTSSL_HD FilterWindow filter_window(const AxisFilter& f, int out_index) {
+  FilterWindow w = window_bounds(f, out_index);
   for (int tap = 0; tap < w.count; ++tap) w.total += tap_value(f, w, tap);
   return w;
 }
 
-// A tap's weight in fixed point; Pillow rounds half away from zero.
-FASTSSL_HD int32_t fixed_weight(const AxisFilter& f, const FilterWindow& w, int tap) {
-  const double k = tap_value(f, w, tap);
-  const double normalized = w.total != 0.0 ? k / w.total : k;
+// A tap's weight in fixed point, from its filter value and the window's total;
+// Pillow rounds half away from zero.
+FASTSSL_HD int32_t fixed_weight(double k, double total) {
+  const double normalized = total != 0.0 ? k / total : k;
   const double fixed = normalized * (1 << kPrecisionBits);
   return static_cast<int32_t>(normalized < 0 ? trunc(-0.5 + fixed) : trunc(0.5 + fixed));
+}
+
+FASTSSL_HD int32_t fixed_weight(const AxisFilter& f, const FilterWindow& w, int tap) {
+  return fixed_weight(tap_value(f, w, tap), w.total);
 }
 
 // The accumulator's start (rounding) and its conversion back to 8 bits.
