@@ -54,18 +54,6 @@ void sample_jitter(const OpSpec& op, CounterRng& rng, OpParams& out) {
   }
 }
 
-void flip_horizontal(const Image& img) {
-  for (int y = 0; y < img.height; ++y) {
-    uint8_t* row = img.row(y);
-    for (int l = 0, r = img.width - 1; l < r; ++l, --r) std::swap_ranges(row + 3 * l, row + 3 * l + 3, row + 3 * r);
-  }
-}
-
-void flip_vertical(const Image& img) {
-  for (int t = 0, b = img.height - 1; t < b; ++t, --b)
-    std::swap_ranges(img.row(t), img.row(t) + static_cast<size_t>(img.width) * 3, img.row(b));
-}
-
 void apply_jitter(const Image& img, const OpParams& p) {
   for (int k : p.order) {
     if (!p.enabled[k]) continue;
@@ -78,10 +66,11 @@ void apply_jitter(const Image& img, const OpParams& p) {
   }
 }
 
+// Flips are done by the resampler (see render_view).
 void apply(const Image& img, const OpParams& p) {
   switch (p.kind) {
-    case OpKind::hflip: flip_horizontal(img); break;
-    case OpKind::vflip: flip_vertical(img); break;
+    case OpKind::hflip:
+    case OpKind::vflip: break;
     case OpKind::color_jitter: apply_jitter(img, p); break;
     case OpKind::grayscale: to_grayscale(img); break;
     case OpKind::blur: gaussian_blur(img, p.sigma); break;
@@ -151,7 +140,15 @@ void render_view(const ConstImage& decoded, const Placement& at, const ViewSpec&
                 (params.y0 + params.crop_height) * at.scale_y - at.origin_y};
   scratch.resize(spec.height, spec.width);
   const Image view = scratch.image();
-  resample(decoded, box, spec.interpolation, view, order);
+  // Every op mirrors exactly (the color ops are per pixel, the blur's kernel and
+  // edge handling are symmetric), so the flips move into the resampling, where
+  // they cost nothing; two flips along one axis cancel.
+  Mirror mirror;
+  for (const OpParams& op : params.ops) {
+    if (op.kind == OpKind::hflip) mirror.horizontal = !mirror.horizontal;
+    if (op.kind == OpKind::vflip) mirror.vertical = !mirror.vertical;
+  }
+  resample(decoded, box, spec.interpolation, view, order, mirror);
   for (const OpParams& op : params.ops) apply(view, op);
   if (type == OutputType::float32) write_float(view.view(), spec, static_cast<float*>(out));
   else write_uint8(view.view(), static_cast<uint8_t*>(out));

@@ -185,7 +185,29 @@ void nearest(const ConstImage& src, const Box& box, const Image& dst) {
   }
 }
 
+// Output i takes the window of output n - 1 - i: the resized image comes out mirrored.
+void reverse_outputs(Coefficients& c) {
+  std::reverse(c.first.begin(), c.first.end());
+  std::reverse(c.count.begin(), c.count.end());
+  const size_t taps = static_cast<size_t>(c.taps);
+  for (size_t i = 0, j = c.first.size() - 1; i < j; ++i, --j)
+    std::swap_ranges(&c.weights[i * taps], &c.weights[i * taps] + taps, &c.weights[j * taps]);
+}
+
+
 }  // namespace
+
+void flip_horizontal(const Image& img) {
+  for (int y = 0; y < img.height; ++y) {
+    uint8_t* row = img.row(y);
+    for (int l = 0, r = img.width - 1; l < r; ++l, --r) std::swap_ranges(row + 3 * l, row + 3 * l + 3, row + 3 * r);
+  }
+}
+
+void flip_vertical(const Image& img) {
+  for (int t = 0, b = img.height - 1; t < b; ++t, --b)
+    std::swap_ranges(img.row(t), img.row(t) + static_cast<size_t>(img.width) * 3, img.row(b));
+}
 
 ReadableWindow readable_window(const Box& box, int height, int width) {
   ReadableWindow w;
@@ -202,8 +224,14 @@ bool vertical_pass_first(const Box& box, int out_height, int out_width, PassOrde
   return order == PassOrder::pillow13 && out_height < in_height && in_height - out_height > 2 * (in_width - out_width);
 }
 
-void resample(const ConstImage& src, const Box& box, Interpolation interpolation, const Image& dst, PassOrder order) {
-  if (interpolation == Interpolation::nearest) return nearest(src, box, dst);
+void resample(const ConstImage& src, const Box& box, Interpolation interpolation, const Image& dst, PassOrder order,
+              Mirror mirror) {
+  if (interpolation == Interpolation::nearest) {
+    nearest(src, box, dst);
+    if (mirror.horizontal) flip_horizontal(dst);
+    if (mirror.vertical) flip_vertical(dst);
+    return;
+  }
   const ReadableWindow rw = readable_window(box, src.height, src.width);
   ResampleScratch& scratch = thread_scratch();
   Coefficients& ch = scratch.horizontal;
@@ -219,6 +247,8 @@ void resample(const ConstImage& src, const Box& box, Interpolation interpolation
     const int x_first = ch.first.front();
     const int x_last = ch.first.back() + ch.count.back();
     for (int& f : ch.first) f -= x_first;
+    if (mirror.horizontal) reverse_outputs(ch);
+    if (mirror.vertical) reverse_outputs(cv);
     const ConstImage columns{window.data + 3 * static_cast<size_t>(x_first), y_limit, x_last - x_first, src.stride};
     temp.resize(dst.height, x_last - x_first);
     vertical_pass(columns, cv, temp.image());
@@ -229,6 +259,8 @@ void resample(const ConstImage& src, const Box& box, Interpolation interpolation
   const int y_first = cv.first.front();
   const int y_last = cv.first.back() + cv.count.back();
   for (int& f : cv.first) f -= y_first;
+  if (mirror.horizontal) reverse_outputs(ch);
+  if (mirror.vertical) reverse_outputs(cv);
   temp.resize(y_last - y_first, dst.width);
   const ConstImage rows{window.row(y_first), y_last - y_first, window.width, window.stride};
   horizontal_pass(rows, ch, temp.image());

@@ -29,10 +29,19 @@ ReadableWindow readable_window(const Box& box, int height, int width);
 // Whether resizing `box` to out_height x out_width runs the vertical pass first.
 bool vertical_pass_first(const Box& box, int out_height, int out_width, PassOrder order);
 
+// Flips of the resized image, applied by the resampling passes for free.
+struct Mirror {
+  bool horizontal = false, vertical = false;
+};
+
 // Resizes `box` of `src` into `dst` (dst.height x dst.width). With an integer
 // box this is bit-exact with PIL's img.crop(box).resize(size, interpolation)
-// when `order` matches the installed Pillow.
+// (then flipped as `mirror` says) when `order` matches the installed Pillow.
 void resample(const ConstImage& src, const Box& box, Interpolation interpolation, const Image& dst,
-              PassOrder order = PassOrder::horizontal_first);
+              PassOrder order = PassOrder::horizontal_first, Mirror mirror = {});
+
+// In-place flips (PIL's FLIP_LEFT_RIGHT and FLIP_TOP_BOTTOM).
+void flip_horizontal(const Image& img);
+void flip_vertical(const Image& img);
 
 }  // namespace fastssl
