@@ -71,12 +71,13 @@ FASTSSL_VECTORIZED void vertical_pass(const ConstImage& src, const Coefficients&
   for (int y = 0; y < dst.height; ++y) {
     const int32_t* k = &c.weights[static_cast<size_t>(y) * c.taps];
     // Taps in pairs, and the last one or two with the conversion to bytes, so
-    // that the accumulator makes few trips through memory.
+    // that the accumulator makes few trips through memory. Every window has a
+    // tap: its center lies inside the box and the support is at least 1.
     const int count = c.count[y];
-    const uint8_t* __restrict first = src.row(c.first[y]);
     if (count == 1) {
+      const uint8_t* __restrict in = src.row(c.first[y]);
       uint8_t* __restrict out = dst.row(y);
-      for (size_t x = 0; x < row_bytes; ++x) out[x] = fixed_to_u8(kRoundingTerm + first[x] * k[0]);
+      for (size_t x = 0; x < row_bytes; ++x) out[x] = fixed_to_u8(kRoundingTerm + in[x] * k[0]);
       continue;
     }
     int t = 0;
