@@ -118,6 +118,16 @@ FASTSSL_VECTORIZED void write_uint8(const ConstImage& img, uint8_t* __restrict o
 
 }  // namespace
 
+Mirror mirror_of(const ViewParams& params) {
+  // The color ops are per pixel; the blur's kernel and edge handling are symmetric.
+  Mirror mirror;
+  for (const OpParams& op : params.ops) {
+    if (op.kind == OpKind::hflip) mirror.horizontal = !mirror.horizontal;
+    if (op.kind == OpKind::vflip) mirror.vertical = !mirror.vertical;
+  }
+  return mirror;
+}
+
 ViewParams sample_view(const ViewSpec& spec, int image_height, int image_width, CounterRng& rng) {
   ViewParams params;
   sample_crop(spec, image_height, image_width, rng, params);
@@ -140,15 +150,8 @@ void render_view(const ConstImage& decoded, const Placement& at, const ViewSpec&
                 (params.y0 + params.crop_height) * at.scale_y - at.origin_y};
   scratch.resize(spec.height, spec.width);
   const Image view = scratch.image();
-  // Every op mirrors exactly (the color ops are per pixel, the blur's kernel and
-  // edge handling are symmetric), so the flips move into the resampling, where
-  // they cost nothing; two flips along one axis cancel.
-  Mirror mirror;
-  for (const OpParams& op : params.ops) {
-    if (op.kind == OpKind::hflip) mirror.horizontal = !mirror.horizontal;
-    if (op.kind == OpKind::vflip) mirror.vertical = !mirror.vertical;
-  }
-  resample(decoded, box, spec.interpolation, view, order, mirror);
+  // The flips move into the resampling, where they cost nothing.
+  resample(decoded, box, spec.interpolation, view, order, mirror_of(params));
   for (const OpParams& op : params.ops) apply(view, op);
   if (type == OutputType::float32) write_float(view.view(), spec, static_cast<float*>(out));
   else write_uint8(view.view(), static_cast<uint8_t*>(out));

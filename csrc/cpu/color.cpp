@@ -6,7 +6,6 @@
 #include <cmath>
 #include <algorithm>
 #include <cstdint>
-#include <vector>
 
 namespace fastssl {
 namespace {

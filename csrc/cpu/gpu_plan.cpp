@@ -21,12 +21,15 @@ gpu::Op jitter_op(int adjustment, float factor) {
 // The drawn ops as a flat list of pixel ops; flips become flags (they commute
 // with every other op: the blur is symmetric, the contrast mean unchanged).
 void add_ops(const ViewParams& params, gpu::Job& job) {
+  const Mirror mirror = mirror_of(params);
+  job.hflip = mirror.horizontal;
+  job.vflip = mirror.vertical;
   std::vector<gpu::Op> ops;
   for (const OpParams& p : params.ops) {
     gpu::Op op;
     switch (p.kind) {
-      case OpKind::hflip: job.hflip ^= 1; continue;
-      case OpKind::vflip: job.vflip ^= 1; continue;
+      case OpKind::hflip:
+      case OpKind::vflip: continue;
       case OpKind::color_jitter:
         for (int k : p.order)
           if (p.enabled[k]) ops.push_back(jitter_op(k, p.factors[k]));

@@ -170,15 +170,18 @@ void horizontal_pass(const ConstImage& src, const Coefficients& c, const Image& 
   transpose(resized.view(), dst);
 }
 
-std::vector<int> nearest_indices(double in0, double in1, int out_size, int limit) {
+// Source indices of every output along one axis, reversed when mirrored.
+std::vector<int> nearest_indices(double in0, double in1, int out_size, int limit, bool mirrored) {
   std::vector<int> indices(out_size);
-  for (int i = 0; i < out_size; ++i) indices[i] = nearest_index(in0, in1, out_size, limit, i);
+  NearestAxis axis(in0, in1, out_size, limit);
+  for (int i = 0; i < out_size; ++i, axis.advance()) indices[i] = axis.index();
+  if (mirrored) std::reverse(indices.begin(), indices.end());
   return indices;
 }
 
-void nearest(const ConstImage& src, const Box& box, const Image& dst) {
-  const std::vector<int> xs = nearest_indices(box.x0, box.x1, dst.width, src.width);
-  const std::vector<int> ys = nearest_indices(box.y0, box.y1, dst.height, src.height);
+void nearest(const ConstImage& src, const Box& box, const Image& dst, Mirror mirror) {
+  const std::vector<int> xs = nearest_indices(box.x0, box.x1, dst.width, src.width, mirror.horizontal);
+  const std::vector<int> ys = nearest_indices(box.y0, box.y1, dst.height, src.height, mirror.vertical);
   for (int y = 0; y < dst.height; ++y) {
     const uint8_t* in = src.row(ys[y]);
     uint8_t* out = dst.row(y);
@@ -198,18 +201,6 @@ void reverse_outputs(Coefficients& c) {
 
 }  // namespace
 
-void flip_horizontal(const Image& img) {
-  for (int y = 0; y < img.height; ++y) {
-    uint8_t* row = img.row(y);
-    for (int l = 0, r = img.width - 1; l < r; ++l, --r) std::swap_ranges(row + 3 * l, row + 3 * l + 3, row + 3 * r);
-  }
-}
-
-void flip_vertical(const Image& img) {
-  for (int t = 0, b = img.height - 1; t < b; ++t, --b)
-    std::swap_ranges(img.row(t), img.row(t) + static_cast<size_t>(img.width) * 3, img.row(b));
-}
-
 ReadableWindow readable_window(const Box& box, int height, int width) {
   ReadableWindow w;
   w.x_origin = std::max(0, static_cast<int>(std::floor(box.x0)));
@@ -227,12 +218,7 @@ bool vertical_pass_first(const Box& box, int out_height, int out_width, PassOrde
 
 void resample(const ConstImage& src, const Box& box, Interpolation interpolation, const Image& dst, PassOrder order,
               Mirror mirror) {
-  if (interpolation == Interpolation::nearest) {
-    nearest(src, box, dst);
-    if (mirror.horizontal) flip_horizontal(dst);
-    if (mirror.vertical) flip_vertical(dst);
-    return;
-  }
+  if (interpolation == Interpolation::nearest) return nearest(src, box, dst, mirror);
   const ReadableWindow rw = readable_window(box, src.height, src.width);
   ResampleScratch& scratch = thread_scratch();
   Coefficients& ch = scratch.horizontal;

@@ -50,6 +50,10 @@ struct ViewParams {
   std::vector<OpParams> ops;
 };
 
+// The flips among the drawn ops, as one mirror per axis (two flips along one
+// axis cancel). Every other op mirrors exactly, so a renderer may flip anywhere.
+Mirror mirror_of(const ViewParams& params);
+
 // Draws the parameters the reference draws (torchvision's RandomResizedCrop.get_params,
 // then each op's coin and values, in spec order) for an image of the given size.
 ViewParams sample_view(const ViewSpec& spec, int image_height, int image_width, CounterRng& rng);

@@ -40,8 +40,4 @@ struct Mirror {
 void resample(const ConstImage& src, const Box& box, Interpolation interpolation, const Image& dst,
               PassOrder order = PassOrder::horizontal_first, Mirror mirror = {});
 
-// In-place flips (PIL's FLIP_LEFT_RIGHT and FLIP_TOP_BOTTOM).
-void flip_horizontal(const Image& img);
-void flip_vertical(const Image& img);
-
 }  // namespace fastssl

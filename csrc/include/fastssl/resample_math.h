@@ -99,16 +99,28 @@ FASTSSL_HD uint8_t fixed_to_u8(int32_t acc) {
   return static_cast<uint8_t>(acc < 0 ? 0 : (acc > 255 ? 255 : acc));
 }
 
-// Source index of output `out_index` for nearest sampling along one axis, as
-// Pillow's scale-only affine transform computes it: the position accumulates
-// in floating point from the crop origin (torchvision crops, then resizes).
+// Nearest sampling along one axis, output by output, as Pillow's scale-only
+// affine transform computes it: the position accumulates in floating point from
+// the crop origin (torchvision crops, then resizes).
+struct NearestAxis {
+  int origin, limit;
+  double step, pos;
+
+  FASTSSL_HD NearestAxis(double in0, double in1, int out_size, int limit_)
+      : origin(static_cast<int>(floor(in0))), limit(limit_), step((in1 - in0) / out_size),
+        pos((in0 - origin) + step * 0.5) {}
+  FASTSSL_HD int index() const {
+    const int i = origin + static_cast<int>(pos);
+    return i < limit - 1 ? i : limit - 1;
+  }
+  FASTSSL_HD void advance() { pos += step; }
+};
+
+// Source index of output `out_index` alone (the kernels' per-pixel form).
 FASTSSL_HD int nearest_index(double in0, double in1, int out_size, int limit, int out_index) {
-  const int origin = static_cast<int>(floor(in0));
-  const double step = (in1 - in0) / out_size;
-  double pos = (in0 - origin) + step * 0.5;
-  for (int i = 0; i < out_index; ++i) pos += step;
-  const int index = origin + static_cast<int>(pos);
-  return index < limit - 1 ? index : limit - 1;
+  NearestAxis axis(in0, in1, out_size, limit);
+  for (int i = 0; i < out_index; ++i) axis.advance();
+  return axis.index();
 }
 
 }  // namespace fastssl
