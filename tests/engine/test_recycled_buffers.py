@@ -1,5 +1,6 @@
 """RecycledBuffers reuses a batch's memory only once nothing refers to it."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -63,6 +64,20 @@ def test_at_most_per_shape_arrays_are_kept():
     assert len({address(t) for t in reused[:2]} & addresses) == 2
 
 
-def test_per_shape_must_be_positive():
+def test_least_recently_requested_shape_is_dropped_beyond_the_limit():
+    buffers = RecycledBuffers(per_shape=2, shapes=2)
+    where = {}
+    for shape in (SHAPE, (3, 3, 8, 8)):
+        tensor = buffers.empty(shape, torch.float32)
+        where[shape] = address(tensor)
+        del tensor
+    assert address(buffers.empty(SHAPE, torch.float32)) == where[SHAPE]  # still kept, now the most recent
+    buffers.empty((2, 3, 8, 8), torch.float32)  # a third shape drops (3, 3, 8, 8)
+    assert list(buffers._arrays) == [(SHAPE, np.dtype(np.float32)), ((2, 3, 8, 8), np.dtype(np.float32))]
+
+
+def test_per_shape_and_shapes_must_be_positive():
     with pytest.raises(ValueError, match="per_shape must be positive, got 0"):
         RecycledBuffers(per_shape=0)
+    with pytest.raises(ValueError, match="shapes must be positive, got 0"):
+        RecycledBuffers(per_shape=1, shapes=0)

@@ -124,6 +124,7 @@ class FastLoader:
         self.drop_last = drop_last
         self.num_threads = num_threads or _available_cores()
         self.device = torch.device(device) if device is not None else None
+        self._on_gpu = self.device is not None and self.device.type == "cuda"
         self.seed = seed
         self.prefetch = prefetch
         self.on_error = on_error
@@ -161,9 +162,8 @@ class FastLoader:
             if reason:
                 raise ValueError(f"backend='cuda' cannot load this dataset: {reason}")
             return "cuda"
-        on_gpu = self.device is not None and self.device.type == "cuda"
         # "auto" sends image folders to DALI on a GPU; videos only on request (codecs, on_error, resume differ).
-        if backend == "dali" or (backend == "auto" and on_gpu and _ext.dali().available and not self._is_video()):
+        if backend == "dali" or (backend == "auto" and self._on_gpu and _ext.dali().available and not self._is_video()):
             reason = self._dali_unavailable(spec)
             if not reason:
                 return "dali"
@@ -186,18 +186,11 @@ class FastLoader:
             return "the DALI backend does not run collate functions"
         if self._is_video() and (self.clip_length > 1 or self._indices is not None):
             return "DALI's video reader reads every frame of the whole folder: no clips, no Subset"
-        reason = self._folder_and_spec_problem(spec)
-        if reason:
-            return reason
-        try:
-            check_dali_spec(_as_multi_view(spec))
-        except UnsupportedSpec as error:
-            return str(error)
-        return None
+        return self._folder_and_spec_problem(spec, check_dali_spec)
 
     def _cuda_unavailable(self, spec: Any) -> Optional[str]:
         """Why the CUDA backend cannot run this dataset and transform, or None when it can."""
-        if self.device is None or self.device.type != "cuda":
+        if not self._on_gpu:
             return f"it renders on a CUDA device, and device is {self.device}"
         return cuda_unavailable() or self._engine_unavailable(spec)  # the engine plans its batches
 
@@ -210,17 +203,11 @@ class FastLoader:
             return "a collate function that augments needs a dataset without a transform"
         if self.collate_fn is not None and not augmenting_collate and not isinstance(self.collate_fn, MultiViewCollate):
             return f"the collate function {type(self.collate_fn).__name__} is not a fastssl one"
-        reason = self._folder_and_spec_problem(spec)
-        if reason:
-            return reason
-        try:
-            engine_views(_as_multi_view(spec))
-        except UnsupportedSpec as error:
-            return str(error)
-        return None
+        return self._folder_and_spec_problem(spec, engine_views)
 
-    def _folder_and_spec_problem(self, spec: Any) -> Optional[str]:
-        """Why the dataset is not an image folder with a fastssl spec, or None when it is."""
+    def _folder_and_spec_problem(self, spec: Any, check_spec: Callable[[MultiViewSpec], Any]) -> Optional[str]:
+        """Why the dataset is not an image folder with a fastssl spec that ``check_spec`` accepts
+        (it raises UnsupportedSpec otherwise), or None when it is."""
         if not isinstance(spec, (MultiViewSpec, ViewSpec)):
             return f"the transform {type(self._augmentation()).__name__} is not a fastssl preset or spec"
         if not isinstance(self._parent, LightlyDataset):
@@ -228,6 +215,10 @@ class FastLoader:
         inner = self._parent.dataset
         if getattr(inner, "samples", None) is None and not self._is_video():
             return f"{type(inner).__name__} is not a folder of image files or videos"
+        try:
+            check_spec(_as_multi_view(spec))
+        except UnsupportedSpec as error:
+            return str(error)
         return None
 
     def _find_clips(self) -> np.ndarray:
@@ -286,10 +277,10 @@ class FastLoader:
         if self._dali_video():
             return self._track(self._iter_engine(self._dali_video_batches(start)), epoch, start)
         epoch_batches = self._epoch_batches(epoch)
+        if self.backend == "python":
+            return self._track(self._iter_reference(epoch_batches[start:]), epoch, start)
         rendered = (self._render(batch, epoch) for batch in epoch_batches[start:])
-        batches_iter = (self._iter_reference(epoch_batches[start:]) if self.backend == "python"
-                        else self._iter_engine(rendered))
-        return self._track(batches_iter, epoch, start)
+        return self._track(self._iter_engine(rendered), epoch, start)
 
     def _video_pool(self) -> ThreadPoolExecutor:
         """Threads that decode a batch's videos in parallel (video decoders release the GIL)."""
@@ -340,13 +331,12 @@ class FastLoader:
             else:
                 paths, targets = [path for path, _ in inner.samples], [label for _, label in inner.samples]
             self._targets = torch.as_tensor(targets, dtype=torch.long)
-            on_gpu = self.device is not None and self.device.type == "cuda"
             spec, root = _as_multi_view(self._spec_value), getattr(inner, "root", None)
             if self._dali_video():
                 self._renderer = DaliVideoRenderer(
                     spec, inner.videos, batch_size=self.batch_size, shuffle=self.shuffle, drop_last=self.drop_last,
                     seed=self.seed, rank=self.rank, world_size=self.world_size, num_threads=self.num_threads,
-                    device=self.device if on_gpu else None)
+                    device=self.device if self._on_gpu else None)
                 if self._renderer.epoch_size != len(inner):
                     raise ValueError(f"DALI's video reader counts {self._renderer.epoch_size} frames in '{inner.root}', "
                                      f"fastssl's index {len(inner)}: frame names would not match; use backend='cpp'")
@@ -356,11 +346,11 @@ class FastLoader:
             elif self.backend == "dali":
                 self._renderer = DaliRenderer(spec, paths, root, batch_size=self.batch_size, seed=self.seed,
                                               rank=self.rank, num_threads=self.num_threads,
-                                              device=self.device if on_gpu else None, on_error=self.on_error)
+                                              device=self.device if self._on_gpu else None, on_error=self.on_error)
             else:
                 self._renderer = CppRenderer(
                     spec, paths, root, seed=self.seed, num_threads=self.num_threads,
-                    output="uint8" if on_gpu else "float32", on_error=self.on_error, pin_memory=on_gpu)
+                    output="uint8" if self._on_gpu else "float32", on_error=self.on_error, pin_memory=self._on_gpu)
         return self._renderer
 
     def _render(self, batch: np.ndarray, epoch: int) -> Tuple[List[torch.Tensor], torch.Tensor, List[str]]:
@@ -429,7 +419,7 @@ class FastLoader:
             for view in views:  # rendered on the loader thread's stream, freed after use on this one
                 view.record_stream(stream)
             return views
-        if self.device is None or self.device.type != "cuda" or self.backend == "dali":
+        if not self._on_gpu or self.backend == "dali":
             return views  # on the CPU, or already normalized on the GPU by DALI
         if self._normalization is None:  # built once: a host-to-device copy per batch would stall the stream
             self._normalization = [_normalization_on(spec, self.device) for spec in _as_multi_view(self._spec_value).views]

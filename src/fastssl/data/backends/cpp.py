@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -144,7 +145,9 @@ class CppRenderer:
         self.dtype = torch.float32 if output == "float32" else torch.uint8
         self.shapes = [(3, view["height"], view["width"]) for view in views]
         self._is_jpeg = [path.lower().endswith(JPEG_EXTENSIONS) for path in self.paths]
-        self._buffers = RecycledBuffers(per_shape=KEPT_BATCHES)
+        # Views of one size share arrays (DINO's six local crops); the last batch may be smaller.
+        same_size = max(Counter(self.shapes).values())
+        self._buffers = RecycledBuffers(per_shape=KEPT_BATCHES * same_size, shapes=2 * len(set(self.shapes)))
         self._pillow_pool = ThreadPoolExecutor(max_workers=num_threads, thread_name_prefix="fastssl-pillow")
         self._engine = engine_module.Engine(views, self.paths, seed=seed, num_threads=num_threads, output=output,
                                             dct_scaling=dct_scaling, max_pixels=DEFAULT_MAX_PIXELS,
