@@ -14,6 +14,13 @@ import torch
 from fastssl._ext import cuda_extension, require
 
 
+def with_device_index(device: torch.device) -> torch.device:
+    """``cuda`` as ``cuda:<current device>`` (where torch allocates it); other devices as they are."""
+    if device.type == "cuda" and device.index is None:
+        return torch.device("cuda", torch.cuda.current_device())
+    return device
+
+
 def normalize_on_gpu(images: torch.Tensor, mean: Sequence[float], std: Sequence[float]) -> torch.Tensor:
     """(images / 255 - mean) / std for a CUDA uint8 (N, H, W, 3) batch -> float32 (N, 3, H, W).
 

@@ -16,6 +16,11 @@ from PIL import Image, UnidentifiedImageError
 from fastssl.errors import ImageDecodeError
 
 
+def file_name(path: str, root: Optional[str]) -> str:
+    """How errors name a file: relative to the dataset root when there is one."""
+    return os.path.relpath(path, root) if root else path
+
+
 def open_image(path: str, root: Optional[str] = None, data: Optional[bytes] = None) -> Image.Image:
     """Opens and fully decodes an image file, keeping its original mode.
 
@@ -38,8 +43,7 @@ def open_image(path: str, root: Optional[str] = None, data: Optional[bytes] = No
             image.load()
             return image
     except Exception as error:  # any failure to decode, whatever Pillow raises
-        name = os.path.relpath(path, root) if root is not None else path
-        raise ImageDecodeError(name, _describe(path, error, data)) from error
+        raise ImageDecodeError(file_name(path, root), _describe(path, error, data)) from error
 
 
 def pil_loader(path: str, root: Optional[str] = None, data: Optional[bytes] = None) -> Image.Image:

@@ -8,7 +8,6 @@ JPEGs are decoded by Pillow in the calling thread and augmented by the engine.
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +18,7 @@ import numpy as np
 import torch
 
 from fastssl._ext import cpp_extension, pillow_resize_pass_order, require
-from fastssl.data._image_loaders import pil_loader
+from fastssl.data._image_loaders import file_name, pil_loader
 from fastssl.data.backends.buffers import RecycledBuffers
 from fastssl.errors import ImageDecodeError
 from fastssl.jpeg import DEFAULT_MAX_PIXELS
@@ -41,11 +40,6 @@ JPEG_EXTENSIONS = (".jpg", ".jpeg")
 # the next one.
 KEPT_BATCHES = 5
 ON_ERROR = ("raise", "skip")
-
-
-def file_name(path: str, root: Optional[str]) -> str:
-    """How errors name a file: relative to the dataset root when there is one."""
-    return os.path.relpath(path, root) if root else path
 
 
 def report_failures(failed: Dict[int, ImageDecodeError], on_error: str, stacklevel: int) -> None:

@@ -18,6 +18,7 @@ levels where JPEG decoding does.
 
 from __future__ import annotations
 
+import os
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, List, Optional, Sequence, Union
@@ -27,9 +28,10 @@ import torch
 
 from fastssl import _ext
 from fastssl._ext import cpp_extension, cuda_extension, pillow_resize_pass_order, require
-from fastssl.data._image_loaders import pil_loader
-from fastssl.data.backends.cpp import ON_ERROR, RenderedBatch, engine_views, file_name, report_failures
+from fastssl.data._image_loaders import file_name, pil_loader
+from fastssl.data.backends.cpp import ON_ERROR, RenderedBatch, engine_views, report_failures
 from fastssl.errors import ImageDecodeError
+from fastssl.gpu import with_device_index
 from fastssl.jpeg import DEFAULT_MAX_PIXELS
 from fastssl.transforms.spec import MultiViewSpec
 
@@ -61,7 +63,7 @@ def planning_engine(spec: MultiViewSpec, paths: Sequence[str], seed: int) -> Any
 def run_plan(plan: Any, device: torch.device) -> None:
     """Runs a batch's plan (``fastssl._C.Engine.plan_gpu``) on the current stream of ``device``."""
     kernels = require("fastssl._C_cuda", cuda_extension)
-    device = _indexed(device)
+    device = with_device_index(device)
     schedule = plan.schedule
     with torch.cuda.device(device):
         # Buffers come from torch's stream-ordered caching allocator: freeing them
@@ -73,13 +75,6 @@ def run_plan(plan: Any, device: torch.device) -> None:
         kernels.render_jobs(jobs.data_ptr(), jobs.numel(), schedule, temp.data_ptr(), work[0].data_ptr(),
                             work[1].data_ptr(), luma.data_ptr(), device.index,
                             torch.cuda.current_stream(device).cuda_stream)
-
-
-def _indexed(device: torch.device) -> torch.device:
-    """``cuda`` as ``cuda:<current device>``; other devices as they are."""
-    if device.type == "cuda" and device.index is None:
-        return torch.device("cuda", torch.cuda.current_device())
-    return device
 
 
 def _to_gpu(host: torch.Tensor, device: torch.device) -> torch.Tensor:
@@ -115,11 +110,14 @@ class CudaRenderer:
         reason = cuda_unavailable()
         if reason:
             raise RuntimeError(f"the CUDA backend cannot run: {reason}")
+        # torchvision 0.29 deprecates its decoders for TorchCodec; decode_jpeg still works.
+        warnings.filterwarnings("ignore", message="The image decoding and encoding capabilities of TorchVision",
+                                category=DeprecationWarning)
         self._native = require("fastssl._C", cpp_extension)
         views = engine_views(spec)
         self.paths = list(paths)
         self.root = root
-        self.device = _indexed(torch.device(device))
+        self.device = with_device_index(torch.device(device))
         self.on_error = on_error
         self.shapes = [(3, view["height"], view["width"]) for view in views]
         self._stream: Optional[torch.cuda.Stream] = None
@@ -188,15 +186,18 @@ class CudaRenderer:
                 images[pos] = self._upload(result)
         return images
 
-    def _read(self, sample: int) -> Union[bytes, ImageDecodeError]:
+    def _read(self, sample: int) -> Union[bytearray, ImageDecodeError]:
+        """The file's bytes, writable so that torch.frombuffer can hand them to nvJPEG without a copy."""
         try:
             with open(self.paths[sample], "rb") as file:
-                return file.read()
+                data = bytearray(os.fstat(file.fileno()).st_size)
+                del data[file.readinto(data):]
+                return data
         except OSError as error:
             return ImageDecodeError(file_name(self.paths[sample], self.root),
                                     f"cannot read file ({error.strerror or error})")
 
-    def _nvjpeg_can_decode(self, data: bytes) -> bool:
+    def _nvjpeg_can_decode(self, data: bytearray) -> bool:
         """A complete baseline or progressive JPEG in a color space nvJPEG converts like libjpeg.
 
         A file that does not end with the end-of-image marker may be truncated, and
@@ -210,16 +211,13 @@ class CudaRenderer:
             return False  # the CPU decode names the reason
         return header["colorspace"] in _NVJPEG_COLORSPACES
 
-    def _nvjpeg(self, positions: List[int], contents: Dict[int, bytes]) -> Dict[int, torch.Tensor]:
+    def _nvjpeg(self, positions: List[int], contents: Dict[int, bytearray]) -> Dict[int, torch.Tensor]:
         """Decodes on the GPU in one batch; files nvJPEG rejects are left for the CPU."""
         from torchvision.io import ImageReadMode, decode_jpeg
 
-        # torchvision 0.29 deprecates its decoders for TorchCodec; decode_jpeg still works.
-        warnings.filterwarnings("ignore", message="The image decoding and encoding capabilities of TorchVision",
-                                category=DeprecationWarning)
         if not positions:
             return {}
-        encoded = [torch.frombuffer(bytearray(contents[pos]), dtype=torch.uint8) for pos in positions]
+        encoded = [torch.frombuffer(contents[pos], dtype=torch.uint8) for pos in positions]
         try:
             images = decode_jpeg(encoded, mode=ImageReadMode.RGB, device=self.device)
             return {pos: image.contiguous() for pos, image in zip(positions, images)}
@@ -232,7 +230,7 @@ class CudaRenderer:
                     continue
             return out
 
-    def _decode_on_cpu(self, sample: int, content: Union[bytes, ImageDecodeError]) -> Union[np.ndarray, ImageDecodeError]:
+    def _decode_on_cpu(self, sample: int, content: Union[bytearray, ImageDecodeError]) -> Union[np.ndarray, ImageDecodeError]:
         if isinstance(content, ImageDecodeError):
             return content
         if content.startswith(_JPEG_START):

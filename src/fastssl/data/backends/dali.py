@@ -34,9 +34,10 @@ import numpy as np
 import torch
 
 from fastssl import _ext
-from fastssl.data._image_loaders import open_image
-from fastssl.data.backends.cpp import ON_ERROR, RenderedBatch, UnsupportedSpec, file_name, report_failures
+from fastssl.data._image_loaders import file_name, open_image
+from fastssl.data.backends.cpp import ON_ERROR, RenderedBatch, UnsupportedSpec, report_failures
 from fastssl.errors import ImageDecodeError
+from fastssl.gpu import with_device_index
 from fastssl.transforms.spec import (ColorJitterSpec, GaussianBlurSpec, GrayscaleSpec, HorizontalFlipSpec,
                                      MultiViewSpec, RotationSpec, SolarizeSpec, VerticalFlipSpec, ViewSpec)
 
@@ -206,9 +207,7 @@ class DaliRenderer:
         check_dali_spec(spec)
         self.spec, self.paths, self.root, self.on_error = spec, list(paths), root, on_error
         self.batch_size, self.seed, self.rank, self.num_threads = batch_size, seed, rank, num_threads
-        if device is not None and device.index is None:  # "cuda": the current device, as torch allocates
-            device = torch.device("cuda", torch.cuda.current_device())
-        self.device = device
+        self.device = None if device is None else with_device_index(device)
         self._lock = threading.Lock()  # one pipeline: one batch at a time, whichever iterator asks
         self._epoch = 0
         self._builds = 0
@@ -270,15 +269,15 @@ class DaliRenderer:
                 good.append(pos)
             except RuntimeError as error:
                 self._build()
-                failed[pos] = self._decode_error(samples[pos], error)
+                failed[pos] = self._decode_error(samples[pos], encoded[pos], error)
         return good
 
-    def _decode_error(self, sample: int, error: RuntimeError) -> ImageDecodeError:
+    def _decode_error(self, sample: int, data: np.ndarray, error: RuntimeError) -> ImageDecodeError:
         """Why DALI failed on this one file: Pillow's reason when Pillow cannot decode it either
         (truncated, corrupt...), DALI's when only the decoder failed; any other failure is not the
         file's fault and is raised as it is."""
         try:
-            open_image(self.paths[sample], self.root)
+            open_image(self.paths[sample], self.root, data=data.tobytes())
         except ImageDecodeError as pillow_error:
             return pillow_error
         message = str(error)
@@ -341,8 +340,7 @@ class DaliVideoRenderer:
                  device: Optional[torch.device] = None):
         _ext.require("nvidia.dali", _ext.dali)
         check_dali_spec(spec)
-        if device is not None and device.index is None:
-            device = torch.device("cuda", torch.cuda.current_device())
+        device = None if device is None else with_device_index(device)
         self.device, self.batch_size = device, batch_size
         self._views = len(spec.views)
         rank_seed = int(np.random.SeedSequence([seed, rank]).generate_state(1)[0]) % (2 ** 31)
