@@ -192,8 +192,8 @@ class VideoDataset(datasets.VisionDataset):
 
     def frame_targets(self) -> List[int]:
         """The target (video index) of every frame, in dataset order."""
-        return [video_index for video_index in range(len(self.videos))
-                for _ in range(self._video_frame_count(video_index))]
+        counts = [self._video_frame_count(video_index) for video_index in range(len(self.videos))]
+        return np.repeat(np.arange(len(self.videos)), counts).tolist()
 
     def get_filename(self, index: int) -> str:
         """Filename of the frame at ``index``: ``{video}-{frame}-{format}.png``.

@@ -51,7 +51,8 @@ def shard_indices(num_samples: int, *, shuffle: bool, seed: int, epoch: int, ran
         order = order[order < num_samples]
     else:
         order = np.arange(num_samples)
-    start = sum(len(range(r, num_samples, world_size)) for r in range(rank))
+    # Ranks before this one take num_samples // world_size samples each, the first remainder ones one more.
+    start = rank * (num_samples // world_size) + min(rank, num_samples % world_size)
     return order[start:start + len(range(rank, num_samples, world_size))]
 
 
