@@ -9,6 +9,7 @@ of their median rate to a baseline's.
 
 from __future__ import annotations
 
+import argparse
 import csv
 import statistics
 import time
@@ -19,6 +20,17 @@ from typing import Callable, Dict, List, Mapping, Optional, Union
 from fastssl._ext import optional_module
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+def add_run_arguments(parser: argparse.ArgumentParser, name: str, runs: int, quick_help: str,
+                      warmup: bool = True) -> None:
+    """The options every benchmark script shares: --runs, --warmup, --results, --name, --quick."""
+    parser.add_argument("--runs", type=int, default=runs)
+    if warmup:
+        parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument("--results", type=Path, default=RESULTS_DIR, help="folder of CSV + PNG")
+    parser.add_argument("--name", default=name, help="file stem of the results")
+    parser.add_argument("--quick", action="store_true", help=quick_help)
 
 Provider = Callable[[], int]
 

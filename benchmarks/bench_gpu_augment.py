@@ -24,8 +24,8 @@ from typing import Callable, Dict, List, Optional, Sequence
 import numpy as np
 import torch
 
-from _harness import RESULTS_DIR, Provider, Result, run_benchmark
-from bench_loader import DATA_DIR, PRESETS, _choices
+from _harness import Provider, Result, add_run_arguments, run_benchmark
+from bench_loader import DATA_DIR, PRESETS, _choices, _spread_subset
 from fastssl._ext import pillow_resize_pass_order
 from fastssl.data import LightlyDataset
 from fastssl.data.backends.cpp import engine_views
@@ -42,9 +42,8 @@ PRESET_SPECS: Dict[str, Callable[[int], object]] = {
 
 def load_images(folder: Path, count: int) -> List[np.ndarray]:
     """The first ``count`` images of the folder (evenly spread), decoded to (H, W, 3) uint8."""
-    dataset = LightlyDataset(input_dir=str(folder))
-    picks = [i * len(dataset) // count for i in range(count)]
-    return [np.asarray(dataset[i][0]) for i in picks]
+    subset = _spread_subset(LightlyDataset(input_dir=str(folder)), count)
+    return [np.asarray(image) for image, _, _ in subset]
 
 
 def engine_provider(spec, images: List[np.ndarray], batch: int, threads: int) -> Provider:
@@ -99,11 +98,7 @@ def main(argv: Optional[Sequence[str]] = None) -> List[Result]:
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--images", type=int, default=1024, help="decoded images held in memory, per run")
     parser.add_argument("--threads", type=int, default=None, help="engine threads (default: all cores)")
-    parser.add_argument("--runs", type=int, default=4)
-    parser.add_argument("--warmup", type=int, default=1)
-    parser.add_argument("--results", type=Path, default=RESULTS_DIR, help="folder of CSV + PNG")
-    parser.add_argument("--name", default="gpu_augment", help="file stem of the results")
-    parser.add_argument("--quick", action="store_true", help="smoke run: few small images, 1 run")
+    add_run_arguments(parser, "gpu_augment", runs=4, quick_help="smoke run: few small images, 1 run")
     args = parser.parse_args(argv)
     presets = _choices(args.transforms, PRESETS, "transform")
     if args.quick:

@@ -28,7 +28,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import torch
 from torch.utils.data import DataLoader, Subset
 
-from _harness import RESULTS_DIR, Provider, Result, run_benchmark
+from _harness import Provider, Result, add_run_arguments, run_benchmark
 from fastssl._ext import cpp_extension, dali, gpu, optional_module, pillow
 from fastssl.data.backends.cuda import cuda_unavailable
 from make_dataset import make_dataset
@@ -115,9 +115,10 @@ def decode_only_provider(case: Case) -> Provider:
     names = subset.dataset.get_filenames()
     paths = [str(case.data / names[i]) for i in subset.indices if names[i].lower().endswith((".jpg", ".jpeg"))]
 
+    pool = ThreadPoolExecutor(max(1, case.workers))  # started once, like the engine's threads
+
     def decode_all() -> int:
-        with ThreadPoolExecutor(max(1, case.workers)) as pool:
-            return sum(1 for _ in pool.map(decode_jpeg, paths))
+        return sum(1 for _ in pool.map(decode_jpeg, paths))
 
     return decode_all
 
@@ -166,17 +167,13 @@ def main(argv: Optional[Sequence[str]] = None) -> List[Result]:
     parser.add_argument(
         "--images", type=int, default=128, help="images per run (best a multiple of workers x batch)"
     )
-    parser.add_argument("--runs", type=int, default=4)
-    parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument(
         "--torch-threads",
         type=int,
         help="torch threads of the main process (default: torch's choice; on a busy machine "
         "1 keeps num_workers=0 from losing its time to thread contention)",
     )
-    parser.add_argument("--results", type=Path, default=RESULTS_DIR, help="folder of CSV + PNG")
-    parser.add_argument("--name", default="loader", help="file stem of the results")
-    parser.add_argument("--quick", action="store_true", help="smoke run: few images, 1 run")
+    add_run_arguments(parser, "loader", runs=4, quick_help="smoke run: few images, 1 run")
     args = parser.parse_args(argv)
 
     presets = _choices(args.transforms, PRESETS, "transform")

@@ -26,7 +26,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
 
-from _harness import RESULTS_DIR, Provider, Result, run_benchmark, write_csv, write_png
+from _harness import Provider, Result, add_run_arguments, run_benchmark, write_csv, write_png
 from fastssl.loss.kernels import (
     barlow_twins_loss,
     dcl_loss,
@@ -180,11 +180,7 @@ def main(argv: Optional[Sequence[str]] = None) -> List[Result]:
     parser.add_argument("--correlation", help="Barlow Twins / VICReg BATCHxDIM cases (default: per device)")
     parser.add_argument("--sinkhorn", help="Sinkhorn BATCHxPROTOTYPES cases (default: per device)")
     parser.add_argument("--steps", type=int, default=3, help="loss steps per timed call")
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--warmup", type=int, default=1)
-    parser.add_argument("--results", type=Path, default=RESULTS_DIR, help="folder of CSV + PNG")
-    parser.add_argument("--name", default="losses", help="file stem of the results")
-    parser.add_argument("--quick", action="store_true", help="smoke run: tiny shapes, 1 run")
+    add_run_arguments(parser, "losses", runs=5, quick_help="smoke run: tiny shapes, 1 run")
     args = parser.parse_args(argv)
 
     grid = QUICK_GRID if args.quick else GPU_GRID if args.device == "cuda" else CPU_GRID

@@ -22,15 +22,15 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
 import torch
-from torch.utils.data import DataLoader, Subset
+from torch.utils.data import DataLoader
 
-from _harness import RESULTS_DIR, Provider, Result, run_benchmark
+from _harness import Provider, Result, add_run_arguments, run_benchmark
+from bench_loader import DATA_DIR, _spread_subset
 from fastssl.data import FastLoader, LightlyDataset
 from fastssl.train import build_backbone, build_method
 from fastssl.train.distributed import resolve_device
 from make_dataset import make_dataset
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
 class TrainingStep:
@@ -75,11 +75,7 @@ def main(argv: Optional[Sequence[str]] = None) -> List[Result]:
     parser.add_argument("--workers", default="2", help="reference DataLoader num_workers values")
     parser.add_argument("--threads", type=int, default=None, help="FastLoader threads (default: all cores)")
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--warmup", type=int, default=1)
-    parser.add_argument("--results", type=Path, default=RESULTS_DIR)
-    parser.add_argument("--name", default="train")
-    parser.add_argument("--quick", action="store_true", help="smoke run: few images, 1 run")
+    add_run_arguments(parser, "train", runs=3, quick_help="smoke run: few images, 1 run")
     args = parser.parse_args(argv)
     if args.quick:
         args.images, args.batch_size, args.runs, args.warmup, args.input_size = 8, 4, 1, 0, 32
@@ -90,7 +86,7 @@ def main(argv: Optional[Sequence[str]] = None) -> List[Result]:
     from fastssl.transforms import SimCLRTransform
 
     dataset = LightlyDataset(str(data), transform=SimCLRTransform(input_size=args.input_size))
-    subset = Subset(dataset, [i * len(dataset) // args.images for i in range(args.images)])
+    subset = _spread_subset(dataset, args.images)
     step = TrainingStep(args.backbone, args.input_size, device)
     fast = FastLoader(subset, batch_size=args.batch_size, num_threads=args.threads, backend="cpp",
                       device=device if device.type == "cuda" else None)

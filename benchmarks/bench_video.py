@@ -25,7 +25,7 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 from torch.utils.data import Subset
 
-from _harness import RESULTS_DIR, Provider, Result, run_benchmark
+from _harness import Provider, Result, add_run_arguments, run_benchmark
 from fastssl.data import FastLoader, LightlyDataset, _video
 from fastssl.data.sampler import shard_indices
 from fastssl.data.video_readers import DecordBackend, PyAVBackend, select_backend
@@ -85,11 +85,7 @@ def main(argv: Optional[Sequence[str]] = None) -> List[Result]:
     parser.add_argument("--chunk", type=int, default=32, help="consecutive frames per shuffled run")
     parser.add_argument("--threads", type=int, default=2, help="decoding and FastLoader threads")
     parser.add_argument("--input-size", type=int, default=224)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--warmup", type=int, default=1)
-    parser.add_argument("--results", type=Path, default=RESULTS_DIR)
-    parser.add_argument("--name", default="video")
-    parser.add_argument("--quick", action="store_true", help="smoke run: tiny videos, 1 run")
+    add_run_arguments(parser, "video", runs=3, quick_help="smoke run: tiny videos, 1 run")
     args = parser.parse_args(argv)
     if args.quick:
         args.n, args.video_frames, args.size, args.frames, args.batch_size = 2, 24, "64x48", 16, 8

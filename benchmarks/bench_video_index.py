@@ -20,7 +20,7 @@ from typing import Dict, List, Optional, Sequence
 
 import av
 
-from _harness import RESULTS_DIR, Provider, Result, run_benchmark
+from _harness import Provider, Result, add_run_arguments, run_benchmark
 from fastssl.data._video import VideoDataset
 from make_videos import make_videos
 
@@ -53,10 +53,7 @@ def main(argv: Optional[Sequence[str]] = None) -> List[Result]:
     parser.add_argument("--video-frames", type=int, default=60)
     parser.add_argument("--size", default="160x120")
     parser.add_argument("--workers", type=int, default=2, help="indexing threads")
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--results", type=Path, default=RESULTS_DIR)
-    parser.add_argument("--name", default="video_index")
-    parser.add_argument("--quick", action="store_true", help="smoke run: 4 tiny videos, 1 run")
+    add_run_arguments(parser, "video_index", runs=3, quick_help="smoke run: 4 tiny videos, 1 run", warmup=False)
     args = parser.parse_args(argv)
     if args.quick:
         args.n, args.video_frames, args.size, args.runs = 4, 8, "64x48", 1

@@ -52,7 +52,7 @@ def _with_checkpoint_settings(settings: Dict[str, Any]) -> Dict[str, Any]:
     if not path.is_file():
         return settings
     defaults = TrainConfig(data=".").to_dict()
-    stored = load_checkpoint(path)["config"]
+    stored = load_checkpoint(path, mmap=True)["config"]  # the weights are read again when training resumes
     return {key: stored.get(key, value) if value == defaults.get(key) else value for key, value in settings.items()}
 
 
@@ -90,7 +90,7 @@ def _knn(args: argparse.Namespace) -> int:
         train_x, train_y, val_x, val_y = train_set.vectors, train_set.labels, val_set.vectors, val_set.labels
     else:
         train_idx, val_idx = split_indices(len(train_set.labels), args.val_fraction, args.seed)
-        labels = list(train_set.labels)
+        labels = train_set.labels
         train_x, val_x = train_set.vectors[train_idx], train_set.vectors[val_idx]
         train_y, val_y = [labels[i] for i in train_idx], [labels[i] for i in val_idx]
     accuracy = knn_accuracy(train_x, train_y, val_x, val_y, k=args.k, temperature=args.temperature)

@@ -16,6 +16,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from fastssl import _ext
+from fastssl.models.utils import prepend_class_token
 
 TIMM_PREFIX = "timm/"
 
@@ -50,12 +51,12 @@ class MultiCropViT(torchvision.models.VisionTransformer):
         self.heads = nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        n, _, height, width = x.shape
+        _, _, height, width = x.shape
         if height % self.patch_size or width % self.patch_size:
             raise ValueError(f"ViT input of {height}x{width} pixels is not a multiple of its "
                              f"{self.patch_size}-pixel patches")
         tokens = self.conv_proj(x).flatten(2).transpose(1, 2)
-        tokens = torch.cat([self.class_token.expand(n, -1, -1), tokens], dim=1)
+        tokens = prepend_class_token(tokens, self.class_token)
         tokens = tokens + self._position_embedding(height // self.patch_size, width // self.patch_size)
         encoder = self.encoder
         return encoder.ln(encoder.layers(encoder.dropout(tokens)))[:, 0]
@@ -117,7 +118,7 @@ def _timm_backbone(model_name: str, input_size: int) -> Backbone:
     """A timm model without classifier; ViT-like models get the input size and take other sizes too."""
     if not _ext.timm().available:
         raise ValueError(f"backbone {TIMM_PREFIX}{model_name!r} needs timm: pip install timm")
-    timm = _ext.require("timm", _ext.timm)
+    timm = _ext.optional_module("timm")
     try:
         try:  # ViTs: position embeddings for this size, interpolated for multi-crop's small crops
             model = timm.create_model(model_name, pretrained=False, num_classes=0, img_size=input_size,

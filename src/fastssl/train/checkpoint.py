@@ -53,13 +53,16 @@ def save_checkpoint(path: Union[str, Path], state: Dict[str, Any]) -> None:
     os.replace(temporary, path)
 
 
-def load_checkpoint(path: Union[str, Path], kind: str = "training") -> Dict[str, Any]:
-    """Reads a checkpoint (``kind="rank"``: a rank's own state); ValueError naming the file when it is not one."""
+def load_checkpoint(path: Union[str, Path], kind: str = "training", mmap: bool = False) -> Dict[str, Any]:
+    """Reads a checkpoint (``kind="rank"``: a rank's own state); ValueError naming the file when it is not one.
+
+    ``mmap=True`` maps the tensors instead of reading them: cheap when only the settings are wanted.
+    """
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"no checkpoint at '{path}'")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        state = torch.load(path, map_location="cpu", weights_only=True, mmap=mmap)
     except Exception as error:  # pickle, zip and torch errors all mean an unreadable file
         raise ValueError(f"cannot read checkpoint '{path}': {error}") from None
     required = ("config", "method") if kind == "training" else ("step", "buffers", "rng")

@@ -10,6 +10,8 @@ from typing import Iterator
 import torch
 import torch.distributed as dist
 
+from fastssl.utils.dist import rank, world_size
+
 
 @dataclass(frozen=True)
 class Process:
@@ -50,10 +52,7 @@ def process_group(device_name: str) -> Iterator[Process]:
     if device.type == "cuda":
         torch.cuda.set_device(device)
     try:
-        if dist.is_initialized():
-            yield Process(dist.get_rank(), dist.get_world_size(), device)
-        else:
-            yield Process(0, 1, device)
+        yield Process(rank(), world_size(), device)
     finally:
         if created:
             dist.destroy_process_group()

@@ -23,7 +23,7 @@ from fastssl.train.distributed import resolve_device
 from fastssl.transforms.reference import ViewTransform
 from fastssl.transforms.spec import NormalizeSpec, RandomResizedCropSpec, ViewSpec
 from fastssl.transforms.utils import IMAGENET_NORMALIZE
-from fastssl.utils.io import load_embeddings, save_embeddings
+from fastssl.utils.io import load_embeddings, load_labels_and_filenames, save_embeddings
 
 EMBEDDINGS_NPY = "embeddings.npy"
 EMBEDDINGS_CSV = "embeddings.csv"
@@ -52,8 +52,10 @@ class Embeddings:
         csv_path = folder / EMBEDDINGS_CSV
         if not csv_path.is_file():
             raise ValueError(f"no {EMBEDDINGS_CSV} in '{folder}' (write one with `fastssl embed`)")
-        vectors, labels, filenames = load_embeddings(str(csv_path))
-        if (folder / EMBEDDINGS_NPY).is_file():
+        if not (folder / EMBEDDINGS_NPY).is_file():
+            vectors, labels, filenames = load_embeddings(str(csv_path))
+        else:  # the exact vectors: the CSV's text is not parsed
+            labels, filenames = load_labels_and_filenames(str(csv_path))
             vectors = np.load(folder / EMBEDDINGS_NPY)
             if len(vectors) != len(filenames):
                 raise ValueError(f"'{folder / EMBEDDINGS_NPY}' has {len(vectors)} rows but "

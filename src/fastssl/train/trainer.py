@@ -103,7 +103,6 @@ class _Run:
         self.method = self._build_method(user_backbone)
         self.loader = self._build_loader(transform or self.method.transform(config.input_size))
         self.steps_per_epoch = math.ceil(len(self.loader) / config.accumulate)
-        self.total_steps = self.steps_per_epoch * config.epochs
         self.recipe = resolve_recipe(self.method, config)
         self.optimizer, self.schedule = build_optimizer(self.method, self.recipe, config, process.world_size,
                                                         self.steps_per_epoch)
@@ -256,7 +255,7 @@ class _Run:
         if every and self.step % every == 0 and not last_of_epoch:  # the epoch's end saves anyway
             self._save()
         if on_step_end is not None:
-            on_step_end(TrainState(self.epoch, self.step, self.total_steps, float(loss)))
+            on_step_end(TrainState(self.epoch, self.step, self.schedule.total_steps, float(loss)))
 
     def _forward_backward(self, views: List[torch.Tensor], group_size: int, sync: bool) -> torch.Tensor:
         device = self.process.device
@@ -282,5 +281,5 @@ class _Run:
         self.scaler.step(self.optimizer)
         self.scaler.update()
         self.optimizer.zero_grad(set_to_none=True)
-        self.method.on_after_step(self.step, self.total_steps)
+        self.method.on_after_step(self.step, self.schedule.total_steps)
         self.step += 1

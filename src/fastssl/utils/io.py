@@ -73,8 +73,8 @@ def save_embeddings(path: str, embeddings: np.ndarray, labels: Sequence[int], fi
             writer.writerow([filename] + list(embedding) + [str(label)])
 
 
-def load_embeddings(path: str) -> Tuple[np.ndarray, List[int], List[str]]:
-    """Reads a CSV in Lightly's format: (embeddings as float64 n x d, labels, filenames)."""
+def _read_embeddings_csv(path: str, with_embeddings: bool) -> Tuple[List[List[str]], List[int], List[str]]:
+    """The checked CSV's rows: (embedding values as text, or nothing without with_embeddings; labels; filenames)."""
     check_embeddings(path)
     embeddings, labels, filenames = [], [], []
     with open(path, "r", newline="") as csv_file:
@@ -83,8 +83,21 @@ def load_embeddings(path: str) -> Tuple[np.ndarray, List[int], List[str]]:
         for row in reader:
             filenames.append(row[0])
             labels.append(int(row[-1]))
-            embeddings.append(row[1:-1])
+            if with_embeddings:
+                embeddings.append(row[1:-1])
+    return embeddings, labels, filenames
+
+
+def load_embeddings(path: str) -> Tuple[np.ndarray, List[int], List[str]]:
+    """Reads a CSV in Lightly's format: (embeddings as float64 n x d, labels, filenames)."""
+    embeddings, labels, filenames = _read_embeddings_csv(path, with_embeddings=True)
     return np.array(embeddings).astype(np.float64), labels, filenames
+
+
+def load_labels_and_filenames(path: str) -> Tuple[List[int], List[str]]:
+    """The labels and filenames of a CSV in Lightly's format, without parsing its embeddings."""
+    _, labels, filenames = _read_embeddings_csv(path, with_embeddings=False)
+    return labels, filenames
 
 
 def load_embeddings_as_dict(path: str, embedding_name: str = "default",

@@ -64,6 +64,7 @@ class SSLMethod(nn.Module):
     recipe: ClassVar[OptimizerRecipe]
     # Batch norm synchronized across GPUs (SimCLR, BYOL...); MoCo shuffles batches instead.
     uses_sync_batchnorm: ClassVar[bool] = True
+    ema: Optional["EMASchedule"] = None  # set by add_teacher
 
     def __init__(self, backbone: Backbone, gather_distributed: bool = False):
         super().__init__()
@@ -86,11 +87,21 @@ class SSLMethod(nn.Module):
         """Called after the gradients of a step are complete, before the optimizer step."""
 
     def on_after_step(self, step: int, total_steps: int) -> None:
-        """Called after each optimizer step; ``step`` is its index (0 for the first)."""
+        """Called after each optimizer step; ``step`` is its index (0 for the first). Moves the
+        EMA teacher, for methods that have one (see add_teacher)."""
+        if self.ema is not None:
+            self.update_teacher(step, total_steps)
 
     def features(self, images: Tensor) -> Tensor:
         """Backbone features (B, D), as used for embeddings."""
         return self.backbone(images).flatten(1)
+
+    def add_teacher(self, momentum: float, constant: bool = False) -> None:
+        """An EMA teacher of the backbone and projection head (``backbone_momentum``,
+        ``projection_head_momentum``), moved after every step by ``self.ema``."""
+        self.ema = EMASchedule(momentum, constant=constant)
+        self.backbone_momentum = self.ema.copy(self.backbone)
+        self.projection_head_momentum = self.ema.copy(self.projection_head)
 
     def momentum_projection(self, images: Tensor) -> Tensor:
         """The EMA teacher's projection, for methods with ``backbone_momentum`` and ``projection_head_momentum``."""

@@ -13,7 +13,7 @@ from fastssl.models.modules.heads import (MoCoProjectionHead, NNCLRPredictionHea
 from fastssl.models.modules.nn_memory_bank import NNMemoryBankModule
 from fastssl.models.utils import batch_shuffle, batch_unshuffle
 from fastssl.train.backbones import Backbone
-from fastssl.train.methods.base import EMASchedule, OptimizerRecipe, SSLMethod
+from fastssl.train.methods.base import OptimizerRecipe, SSLMethod
 from fastssl.transforms import MoCoV2Transform, SimCLRTransform
 
 
@@ -57,9 +57,7 @@ class MoCo(SSLMethod):
                  momentum: float = 0.999):
         super().__init__(backbone, gather_distributed)
         self.projection_head = MoCoProjectionHead(self.feature_dim, hidden_dim, output_dim)
-        self.ema = EMASchedule(momentum, constant=True)
-        self.backbone_momentum = self.ema.copy(self.backbone)
-        self.projection_head_momentum = self.ema.copy(self.projection_head)
+        self.add_teacher(momentum, constant=True)
         self.criterion = NTXentLoss(temperature=temperature, memory_bank_size=(memory_bank_size, output_dim),
                                     gather_distributed=gather_distributed)
 
@@ -74,9 +72,6 @@ class MoCo(SSLMethod):
             key = self.momentum_projection(shuffled)
             key = batch_unshuffle(key, order, distributed=self.gather_distributed)
         return self.criterion(query, key)
-
-    def on_after_step(self, step: int, total_steps: int) -> None:
-        self.update_teacher(step, total_steps)
 
 
 class NNCLR(SSLMethod):

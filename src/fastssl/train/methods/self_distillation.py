@@ -12,7 +12,7 @@ from fastssl.loss import DINOLoss, NegativeCosineSimilarity
 from fastssl.models.modules.heads import (BYOLPredictionHead, BYOLProjectionHead, DINOProjectionHead,
                                           SimSiamPredictionHead, SimSiamProjectionHead)
 from fastssl.train.backbones import Backbone
-from fastssl.train.methods.base import local_crop_size, EMASchedule, OptimizerRecipe, SSLMethod
+from fastssl.train.methods.base import local_crop_size, OptimizerRecipe, SSLMethod
 from fastssl.transforms import BYOLTransform, DINOTransform, SimSiamTransform
 from fastssl.transforms.byol_transform import BYOLView1Transform, BYOLView2Transform
 
@@ -43,9 +43,7 @@ class BYOL(SSLMethod):
         super().__init__(backbone, gather_distributed)
         self.projection_head = BYOLProjectionHead(self.feature_dim, hidden_dim, output_dim)
         self.prediction_head = BYOLPredictionHead(output_dim, hidden_dim, output_dim)
-        self.ema = EMASchedule(momentum)
-        self.backbone_momentum = self.ema.copy(self.backbone)
-        self.projection_head_momentum = self.ema.copy(self.projection_head)
+        self.add_teacher(momentum)
         self.criterion = NegativeCosineSimilarity()
 
     @staticmethod
@@ -57,9 +55,6 @@ class BYOL(SSLMethod):
         with torch.no_grad():
             z0, z1 = (self.momentum_projection(view) for view in views[:2])
         return 0.5 * (self.criterion(p0, z1) + self.criterion(p1, z0))
-
-    def on_after_step(self, step: int, total_steps: int) -> None:
-        self.update_teacher(step, total_steps)
 
 
 class SimSiam(SSLMethod):
@@ -109,9 +104,7 @@ class DINO(SSLMethod):
         batch_norm = not _is_vit(self.backbone)
         self.projection_head = DINOProjectionHead(self.feature_dim, hidden_dim, bottleneck_dim, num_prototypes,
                                                   batch_norm=batch_norm, freeze_last_layer=freeze_last_layer)
-        self.ema = EMASchedule(momentum)
-        self.backbone_momentum = self.ema.copy(self.backbone)
-        self.projection_head_momentum = self.ema.copy(self.projection_head)
+        self.add_teacher(momentum)
         self.criterion = DINOLoss(output_dim=num_prototypes, warmup_teacher_temp_epochs=warmup_teacher_temp_epochs)
 
     @staticmethod
@@ -131,5 +124,3 @@ class DINO(SSLMethod):
     def on_after_backward(self, epoch: int) -> None:
         self.projection_head.cancel_last_layer_gradients(current_epoch=epoch)
 
-    def on_after_step(self, step: int, total_steps: int) -> None:
-        self.update_teacher(step, total_steps)
