@@ -6,6 +6,7 @@
 
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include <jpeglib.h>
 
@@ -69,6 +70,12 @@ fastssl::Interpolation interpolation_of(const std::string& name) {
   throw py::value_error("interpolation must be nearest, bilinear or bicubic, got '" + name + "'");
 }
 
+std::vector<std::string> hue_kernel_names() {
+  std::vector<std::string> names;
+  for (const fastssl::HueKernel& k : fastssl::hue_kernels()) names.emplace_back(k.name);
+  return names;
+}
+
 // Single augmentation ops on copies of (H, W, 3) arrays, to test each against Pillow.
 void bind_ops(py::module_& ops) {
   ops.def(
@@ -97,7 +104,21 @@ void bind_ops(py::module_& ops) {
   unary("adjust_brightness", fastssl::adjust_brightness);
   unary("adjust_contrast", fastssl::adjust_contrast);
   unary("adjust_saturation", fastssl::adjust_saturation);
-  unary("adjust_hue", fastssl::adjust_hue);
+  ops.def(
+      "adjust_hue",
+      [](RgbArray src, float hue_factor, const std::string& kernel) {
+        RgbArray out(py::array(src).attr("copy")());
+        for (const fastssl::HueKernel& k : fastssl::hue_kernels())
+          if (kernel.empty() || kernel == k.name) {
+            fastssl::adjust_hue(image_of(out), hue_factor, k.run);
+            return out;
+          }
+        throw py::value_error("no hue kernel '" + kernel + "' for this CPU; it runs: " +
+                              py::str(py::cast(hue_kernel_names())).cast<std::string>());
+      },
+      py::arg("src"), py::arg("hue_factor"), py::arg("kernel") = "",
+      "Hue shift with the best kernel for this CPU, or the named one (hue_kernels()).");
+  ops.def("hue_kernels", hue_kernel_names, "Names of the hue kernels this CPU runs, best first.");
   unary("gaussian_blur", fastssl::gaussian_blur);
   ops.def("solarize", [](RgbArray src, int threshold) {
     RgbArray out(py::array(src).attr("copy")());

@@ -1,11 +1,13 @@
 #include "fastssl/color.h"
 
+#include "fastssl/hue_planes.h"
 #include "fastssl/pixel_math.h"
 #include "fastssl/simd.h"
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <vector>
 
 namespace fastssl {
 namespace {
@@ -70,10 +72,8 @@ FASTSSL_VECTORIZED void gray_rows(const Image& img) {
   }
 }
 
-// torchvision's PIL hue shift (pixel_math.h has the arithmetic), in passes over
-// a row that each vectorize. The hue passes work on 32-bit planes: over bytes
-// the compiler vectorizes 64 pixels at a time and spills its float and double
-// registers; over 32-bit lanes it keeps 16 pixels in registers.
+// torchvision's PIL hue shift, on 32-bit channel planes: a row is split into
+// planes, shifted by the best kernel of hue_planes.h, and joined again.
 FASTSSL_VECTORIZED void split_row(const uint8_t* __restrict rgb, int width, int32_t* __restrict r,
                                   int32_t* __restrict g, int32_t* __restrict b) {
   for (int x = 0; x < width; ++x) {
@@ -92,27 +92,35 @@ FASTSSL_VECTORIZED void join_row(const int32_t* __restrict r, const int32_t* __r
   }
 }
 
-// In place: (r, g, b) -> (hue + shift, saturation, value).
-FASTSSL_VECTORIZED void planes_to_hsv(int width, uint8_t shift, int32_t* __restrict r, int32_t* __restrict g,
-                                      int32_t* __restrict b) {
-  for (int x = 0; x < width; ++x) {
-    uint8_t h, s, v;
-    rgb_to_shifted_hsv(r[x], g[x], b[x], shift, &h, &s, &v);
-    r[x] = h;
-    g[x] = s;
-    b[x] = v;
-  }
+constexpr int kHueBlock = 16;  // the widest kernel's lanes: planes are padded to a multiple
+
+// The kernels' table of Pillow's round-downs (hue_planes.h), built once from
+// rgb_to_shifted_hsv itself over every color with min = 0: the hue depends only
+// on differences between channels.
+std::vector<uint64_t> build_hue_rounds_down() {
+  std::vector<uint64_t> bits(hue_rounds_down_bit(256, 0) / 64 + 1, 0);
+  for (int max = 1; max < 256; ++max)
+    for (int mid = 0; mid <= max; ++mid)
+      for (int order = 0; order < 6; ++order) {
+        int c[3];
+        c[order / 2] = max;
+        c[(order / 2 + 1 + order % 2) % 3] = mid;
+        c[(order / 2 + 2 - order % 2) % 3] = 0;
+        const auto [r, g, b] = c;
+        const int n = r == max ? (g >= b ? g - b : 6 * max + g - b) : (g == max ? 2 * max + b - r : 4 * max + r - g);
+        uint8_t hue, sat, val;
+        rgb_to_shifted_hsv(r, g, b, 0, &hue, &sat, &val);
+        if (hue != 255 * n / (6 * max)) {
+          const size_t bit = hue_rounds_down_bit(max, n);
+          bits[bit / 64] |= uint64_t{1} << (bit % 64);
+        }
+      }
+  return bits;
 }
 
-// In place: (h, s, v) -> (r, g, b).
-FASTSSL_VECTORIZED void planes_to_rgb(int width, int32_t* __restrict h, int32_t* __restrict s, int32_t* __restrict v) {
-  for (int x = 0; x < width; ++x) {
-    uint8_t rgb[3];
-    hsv_to_rgb(h[x], s[x], v[x], rgb);
-    h[x] = rgb[0];
-    s[x] = rgb[1];
-    v[x] = rgb[2];
-  }
+const uint64_t* hue_rounds_down() {
+  static const std::vector<uint64_t> bits = build_hue_rounds_down();
+  return bits.data();
 }
 
 // Pointers are restrict-qualified locals: byte stores may alias anything, and
@@ -187,20 +195,37 @@ void adjust_contrast(const Image& img, float factor) {
 
 void adjust_saturation(const Image& img, float factor) { blend_luma(img, factor); }
 
-void adjust_hue(const Image& img, float hue_factor) {
+std::vector<HueKernel> hue_kernels() {
+  std::vector<HueKernel> kernels;
+#ifdef FASTSSL_HUE_X86_LEVELS
+  if (__builtin_cpu_supports("x86-64-v4")) kernels.push_back({"x86-64-v4", shift_hue_planes_x86_64_v4});
+  if (__builtin_cpu_supports("x86-64-v3")) kernels.push_back({"x86-64-v3", shift_hue_planes_x86_64_v3});
+#endif
+  kernels.push_back({"baseline", shift_hue_planes_baseline});
+  return kernels;
+}
+
+void adjust_hue(const Image& img, float hue_factor, HuePlanesKernel kernel) {
   const uint8_t shift = hue_shift_of(hue_factor);
+  const uint64_t* rounds_down = hue_rounds_down();
   ScratchVector<int32_t>& planes = thread_scratch().planes;
   const int width = img.width;
-  planes.resize(3 * static_cast<size_t>(width));
+  const int padded = (width + kHueBlock - 1) / kHueBlock * kHueBlock;
+  planes.resize(3 * static_cast<size_t>(padded));
   int32_t* r = planes.data();
-  int32_t* g = r + width;
-  int32_t* b = g + width;
+  int32_t* g = r + padded;
+  int32_t* b = g + padded;
+  for (int32_t* plane : {r, g, b}) std::fill(plane + width, plane + padded, 0);
   for (int y = 0; y < img.height; ++y) {
     split_row(img.row(y), width, r, g, b);
-    planes_to_hsv(width, shift, r, g, b);
-    planes_to_rgb(width, r, g, b);
+    kernel(width, shift, rounds_down, r, g, b);
     join_row(r, g, b, width, img.row(y));
   }
+}
+
+void adjust_hue(const Image& img, float hue_factor) {
+  static const HuePlanesKernel best = hue_kernels().front().run;
+  adjust_hue(img, hue_factor, best);
 }
 
 void to_grayscale(const Image& img) { gray_rows(img); }

@@ -85,7 +85,32 @@ def test_enhance(ops, image, name, enhancer, factor):
 
 @pytest.mark.parametrize("hue", [-0.5, -0.31, -0.013, 0.0, 0.1, 0.37, 0.5])
 def test_hue(ops, image, hue):
-    assert_equal(ops.adjust_hue(image, hue), F.adjust_hue(Image.fromarray(image), hue))
+    reference = F.adjust_hue(Image.fromarray(image), hue)
+    for kernel in ops.hue_kernels():
+        assert_equal(ops.adjust_hue(image, hue, kernel), reference)
+
+
+@pytest.fixture(scope="module")
+def every_color():
+    """All 2^24 colors as one 4096 x 4096 image."""
+    colors = np.arange(1 << 24, dtype=np.uint32)
+    return np.stack([colors >> 16, (colors >> 8) & 255, colors & 255], axis=-1).astype(np.uint8).reshape(4096, 4096, 3)
+
+
+@pytest.mark.parametrize("hue", [0.0, -0.013, 0.37])
+def test_hue_of_every_color(ops, every_color, hue):
+    """The hue kernels replace Pillow's float steps with exact fractions and a table of where
+    Pillow rounds down; every color, through every kernel this CPU runs, proves them equal."""
+    reference = np.asarray(F.adjust_hue(Image.fromarray(every_color), hue))
+    assert ops.hue_kernels()[-1] == "baseline"
+    for kernel in ops.hue_kernels():
+        differ = (ops.adjust_hue(every_color, hue, kernel) != reference).any(axis=-1)
+        assert not differ.any(), f"{kernel}: {differ.sum()} colors differ, the first {every_color[differ][:3].tolist()}"
+
+
+def test_hue_kernels_by_name(ops, image):
+    with pytest.raises(ValueError, match="no hue kernel 'avx9' for this CPU; it runs: .*'baseline'"):
+        ops.adjust_hue(image, 0.1, "avx9")
 
 
 @pytest.mark.parametrize("sigma", [0.1, 0.5, 1.0, 1.7, 2.0, 6.5])

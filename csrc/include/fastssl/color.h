@@ -2,6 +2,9 @@
 // images), in place on interleaved 8-bit RGB.
 #pragma once
 
+#include <vector>
+
+#include "fastssl/hue_planes.h"
 #include "fastssl/image.h"
 
 namespace fastssl {
@@ -13,5 +16,14 @@ void adjust_hue(const Image& img, float hue_factor);     // torchvision's PIL ad
 void to_grayscale(const Image& img);                     // convert("L"), 3 channels kept
 void solarize(const Image& img, int threshold);          // ImageOps.solarize: v >= threshold -> 255 - v
 void gaussian_blur(const Image& img, float sigma);       // ImageFilter.GaussianBlur(radius=sigma)
+
+// The hue kernels this CPU runs, best first (adjust_hue takes the first), so
+// that tests can check each against Pillow.
+struct HueKernel {
+  const char* name;
+  HuePlanesKernel run;
+};
+std::vector<HueKernel> hue_kernels();
+void adjust_hue(const Image& img, float hue_factor, HuePlanesKernel kernel);
 
 }  // namespace fastssl

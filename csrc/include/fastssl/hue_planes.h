@@ -1,0 +1,32 @@
+// The inner loop of the hue shift, over 32-bit channel planes, compiled once per
+// x86-64 level (CMakeLists.txt): GCC lowers generic vectors wider than the
+// baseline's to scalar code before target_clones could widen them, so the wide
+// kernels need translation units of their own. Nothing inline is shared with
+// them (an out-of-line copy built for AVX-512 could be picked for everyone).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace fastssl {
+
+// Pillow's hue of a non-gray pixel is floor(255 n / (6 cr)), cr = max - min and n
+// in [0, 6 cr) its place around the color wheel, except where that quotient is
+// whole: there Pillow's float steps sometimes give one less. rounds_down holds
+// one bit per (cr, n), at 6 * (1 + 2 + ... + (cr - 1)) + n.
+static inline size_t hue_rounds_down_bit(int cr, int n) {
+  return 3 * static_cast<size_t>(cr) * static_cast<size_t>(cr - 1) + static_cast<size_t>(n);
+}
+
+// In place: planes (r, g, b) of `width` pixels, padded to a multiple of 16 with
+// zeros, become the same pixels with their 8-bit hue shifted by `shift`.
+using HuePlanesKernel = void (*)(int width, uint8_t shift, const uint64_t* rounds_down, int32_t* r, int32_t* g,
+                                 int32_t* b);
+
+void shift_hue_planes_baseline(int, uint8_t, const uint64_t*, int32_t*, int32_t*, int32_t*);
+#ifdef FASTSSL_HUE_X86_LEVELS
+void shift_hue_planes_x86_64_v3(int, uint8_t, const uint64_t*, int32_t*, int32_t*, int32_t*);  // AVX2
+void shift_hue_planes_x86_64_v4(int, uint8_t, const uint64_t*, int32_t*, int32_t*, int32_t*);  // AVX-512
+#endif
+
+}  // namespace fastssl
