@@ -1,5 +1,7 @@
 """FastLoader: DataLoader-compatible batches from the engine, epochs, shards, fallbacks, errors."""
 
+import gc
+import os
 import threading
 import warnings
 
@@ -161,6 +163,34 @@ def test_bad_file_raises_or_is_skipped(folder, backend):
     names = [name for _, _, batch in batches for name in batch]
     assert names == [n for n in dataset.get_filenames() if n != "class_0/img_2.jpg"]
     assert sum(len(b[1]) for b in batches) == len(dataset) - 1
+
+
+def test_reference_workers_never_finalize_garbage_of_the_parent(folder, tmp_path):
+    """A garbage cycle holding a native object (a DALI pipeline, a decord reader) that a forked
+    worker collects tears down threads that exist only in the parent: the reference path
+    collects before its workers fork, so finalizers of earlier garbage run here."""
+    finalized_in = tmp_path / "finalized_in"
+
+    class Finalized:
+        def __del__(self):
+            finalized_in.write_text(str(os.getpid()))
+
+    def collect_then_convert(image):
+        gc.collect()  # what any allocation in the worker may trigger
+        return T.functional.to_tensor(image.resize((8, 8)))
+
+    dataset = LightlyDataset(str(folder), transform=collect_then_convert)
+    with pytest.warns(UserWarning, match="not a fastssl preset"):
+        loader = FastLoader(dataset, batch_size=4, num_threads=1)
+    gc.disable()  # the cycle must outlive this process's automatic collections
+    try:
+        garbage = Finalized()
+        garbage.cycle = garbage
+        del garbage
+        next(iter(loader))
+    finally:
+        gc.enable()
+    assert finalized_in.read_text() == str(os.getpid())
 
 
 def test_engine_and_reference_paths_agree_statistically(folder):

@@ -17,6 +17,7 @@ batch it would have loaded next.
 
 from __future__ import annotations
 
+import gc
 import os
 import queue
 import threading
@@ -447,6 +448,11 @@ class FastLoader:
             dataset, collate = _SkipBadFiles(dataset), _CollateKept(collate)
         loader = DataLoader(dataset, batch_sampler=[b.tolist() for b in epoch_batches], collate_fn=collate,
                             num_workers=self.num_threads, pin_memory=self.device is not None)
+        if self.num_threads > 0:
+            # Workers are forked: garbage cycles left here would be finalized in them, and a
+            # native object in one (a DALI pipeline, a decord reader) then tears down threads
+            # that exist only in this process, and crashes the worker.
+            gc.collect()
         for batch in loader:
             if self.on_error == "skip":
                 batch, skipped = batch
