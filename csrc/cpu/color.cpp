@@ -145,8 +145,8 @@ FASTSSL_VECTORIZED void box_blur_rows(const Image& img, const BoxWeights& w, Byt
     }
     std::copy_n(row, row_bytes, line + 3 * static_cast<size_t>(pad));
     // whole pixels: offsets 1 .. 2r+1 (in pixels) of the padded row
-    for (size_t i = 0; i < row_bytes; ++i) sum[i] = 0;
-    for (int k = 1; k <= 2 * w.radius + 1; ++k) {
+    for (size_t i = 0; i < row_bytes; ++i) sum[i] = line[3 + i];
+    for (int k = 2; k <= 2 * w.radius + 1; ++k) {
       const uint8_t* __restrict src = line + 3 * static_cast<size_t>(k);
       for (size_t i = 0; i < row_bytes; ++i) sum[i] += src[i];
     }
