@@ -15,10 +15,10 @@ namespace {
 // Row buffers of one thread's color ops, kept between calls so that no op
 // allocates (or zero-fills) per view.
 struct ColorScratch {
-  Bytes row;          // a row with its luma spread, or a padded row to blur
+  Bytes row;          // a padded row to blur
   Bytes image;        // a copy of the image (vertical blur)
   ScratchVector<uint32_t> sums;
-  ScratchVector<int32_t> planes;  // a row split into channels (hue)
+  ScratchVector<int32_t> planes;  // a row split into channels (RowPlanes)
 };
 
 ColorScratch& thread_scratch() {
@@ -35,45 +35,8 @@ FASTSSL_VECTORIZED void blend_constant(const Image& img, int degenerate, float a
   }
 }
 
-FASTSSL_VECTORIZED uint64_t luma_sum(const Image& img) {
-  uint64_t total = 0;
-  for (int y = 0; y < img.height; ++y) {
-    const uint8_t* __restrict p = img.row(y);
-    uint32_t row_total = 0;
-    for (int x = 0; x < img.width; ++x) row_total += luma(p + 3 * x);
-    total += row_total;
-  }
-  return total;
-}
-
-// blend() of every channel against the pixel's own luma (ImageEnhance.Color):
-// the luma is first spread to one byte per channel so that the blend runs
-// byte-wise, like blend_constant.
-FASTSSL_VECTORIZED void blend_luma(const Image& img, float alpha) {
-  const size_t row_bytes = static_cast<size_t>(img.width) * 3;
-  Bytes& gray_buffer = thread_scratch().row;
-  gray_buffer.resize(row_bytes);
-  uint8_t* __restrict gray = gray_buffer.data();
-  const int width = img.width;  // a local: the stores below might otherwise change it
-  for (int y = 0; y < img.height; ++y) {
-    uint8_t* __restrict p = img.row(y);
-    for (int x = 0; x < width; ++x) gray[3 * x] = gray[3 * x + 1] = gray[3 * x + 2] = luma(p + 3 * x);
-    for (size_t i = 0; i < row_bytes; ++i) p[i] = blend(gray[i], p[i], alpha);
-  }
-}
-
-FASTSSL_VECTORIZED void gray_rows(const Image& img) {
-  for (int y = 0; y < img.height; ++y) {
-    uint8_t* __restrict p = img.row(y);
-    for (int x = 0; x < img.width; ++x) {
-      const uint8_t gray = luma(p + 3 * x);
-      p[3 * x] = p[3 * x + 1] = p[3 * x + 2] = gray;
-    }
-  }
-}
-
-// torchvision's PIL hue shift, on 32-bit channel planes: a row is split into
-// planes, shifted by the best kernel of hue_planes.h, and joined again.
+// Rows split into 32-bit channel planes: over 3-byte pixels the luma and hue
+// loops vectorize poorly (and spill), over planes they run on whole vectors.
 FASTSSL_VECTORIZED void split_row(const uint8_t* __restrict rgb, int width, int32_t* __restrict r,
                                   int32_t* __restrict g, int32_t* __restrict b) {
   for (int x = 0; x < width; ++x) {
@@ -92,7 +55,73 @@ FASTSSL_VECTORIZED void join_row(const int32_t* __restrict r, const int32_t* __r
   }
 }
 
-constexpr int kHueBlock = 16;  // the widest kernel's lanes: planes are padded to a multiple
+constexpr int kPlaneBlock = 16;  // the widest hue kernel's lanes: planes are padded to a multiple
+
+struct RowPlanes {
+  int32_t *r, *g, *b;
+};
+
+// This thread's planes for rows of `width` pixels, their padding zeroed.
+RowPlanes row_planes(int width) {
+  ScratchVector<int32_t>& planes = thread_scratch().planes;
+  const int padded = (width + kPlaneBlock - 1) / kPlaneBlock * kPlaneBlock;
+  planes.resize(3 * static_cast<size_t>(padded));
+  const RowPlanes p{planes.data(), planes.data() + padded, planes.data() + 2 * padded};
+  for (int32_t* plane : {p.r, p.g, p.b}) std::fill(plane + width, plane + padded, 0);
+  return p;
+}
+
+FASTSSL_VECTORIZED uint32_t plane_luma_sum(int width, const int32_t* __restrict r, const int32_t* __restrict g,
+                                           const int32_t* __restrict b) {
+  uint32_t total = 0;
+  for (int x = 0; x < width; ++x) total += luma(r[x], g[x], b[x]);
+  return total;
+}
+
+// In place: r becomes the luma.
+FASTSSL_VECTORIZED void plane_luma(int width, int32_t* __restrict r, const int32_t* __restrict g,
+                                   const int32_t* __restrict b) {
+  for (int x = 0; x < width; ++x) r[x] = luma(r[x], g[x], b[x]);
+}
+
+// blend() of every channel against the pixel's own luma (ImageEnhance.Color).
+FASTSSL_VECTORIZED void plane_blend_luma(int width, float alpha, int32_t* __restrict r, int32_t* __restrict g,
+                                         int32_t* __restrict b) {
+  for (int x = 0; x < width; ++x) {
+    const int gray = luma(r[x], g[x], b[x]);
+    r[x] = blend(gray, r[x], alpha);
+    g[x] = blend(gray, g[x], alpha);
+    b[x] = blend(gray, b[x], alpha);
+  }
+}
+
+uint64_t luma_sum(const Image& img) {
+  const RowPlanes p = row_planes(img.width);
+  uint64_t total = 0;
+  for (int y = 0; y < img.height; ++y) {
+    split_row(img.row(y), img.width, p.r, p.g, p.b);
+    total += plane_luma_sum(img.width, p.r, p.g, p.b);
+  }
+  return total;
+}
+
+void blend_luma(const Image& img, float alpha) {
+  const RowPlanes p = row_planes(img.width);
+  for (int y = 0; y < img.height; ++y) {
+    split_row(img.row(y), img.width, p.r, p.g, p.b);
+    plane_blend_luma(img.width, alpha, p.r, p.g, p.b);
+    join_row(p.r, p.g, p.b, img.width, img.row(y));
+  }
+}
+
+void gray_rows(const Image& img) {
+  const RowPlanes p = row_planes(img.width);
+  for (int y = 0; y < img.height; ++y) {
+    split_row(img.row(y), img.width, p.r, p.g, p.b);
+    plane_luma(img.width, p.r, p.g, p.b);
+    join_row(p.r, p.r, p.r, img.width, img.row(y));
+  }
+}
 
 // The kernels' table of Pillow's round-downs (hue_planes.h), built once from
 // rgb_to_shifted_hsv itself over every color with min = 0: the hue depends only
@@ -205,21 +234,15 @@ std::vector<HueKernel> hue_kernels() {
   return kernels;
 }
 
+// torchvision's PIL hue shift: rows split into planes, shifted by the best kernel of hue_planes.h.
 void adjust_hue(const Image& img, float hue_factor, HuePlanesKernel kernel) {
   const uint8_t shift = hue_shift_of(hue_factor);
   const uint64_t* rounds_down = hue_rounds_down();
-  ScratchVector<int32_t>& planes = thread_scratch().planes;
-  const int width = img.width;
-  const int padded = (width + kHueBlock - 1) / kHueBlock * kHueBlock;
-  planes.resize(3 * static_cast<size_t>(padded));
-  int32_t* r = planes.data();
-  int32_t* g = r + padded;
-  int32_t* b = g + padded;
-  for (int32_t* plane : {r, g, b}) std::fill(plane + width, plane + padded, 0);
+  const RowPlanes p = row_planes(img.width);
   for (int y = 0; y < img.height; ++y) {
-    split_row(img.row(y), width, r, g, b);
-    kernel(width, shift, rounds_down, r, g, b);
-    join_row(r, g, b, width, img.row(y));
+    split_row(img.row(y), img.width, p.r, p.g, p.b);
+    kernel(img.width, shift, rounds_down, p.r, p.g, p.b);
+    join_row(p.r, p.g, p.b, img.width, img.row(y));
   }
 }
 
