@@ -140,7 +140,7 @@ std::vector<uint64_t> build_hue_rounds_down() {
         uint8_t hue, sat, val;
         rgb_to_shifted_hsv(r, g, b, 0, &hue, &sat, &val);
         if (hue != 255 * n / (6 * max)) {
-          const size_t bit = hue_rounds_down_bit(max, n);
+          const int bit = hue_rounds_down_bit(max, n);
           bits[bit / 64] |= uint64_t{1} << (bit % 64);
         }
       }

@@ -7,6 +7,10 @@
 
 #include <cstring>
 
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
 namespace fastssl {
 namespace {
 
@@ -43,23 +47,46 @@ bool any(Lanes mask) {
   return set != 0;
 }
 
-// Subtracts Pillow's round-downs from the lanes whose quotient is whole. Out of
-// line and through pointers, so that the vectors stay vectors in the caller:
-// subscripting them there made GCC scalarize the whole block.
-[[gnu::noinline]] void fix_whole_hues(Lanes* hue, const Lanes* whole, const Lanes* cr, const Lanes* n,
-                                      const uint64_t* rounds_down) {
-  int32_t lanes[4][kLanes];
-  std::memcpy(lanes[0], hue, sizeof *hue);
-  std::memcpy(lanes[1], whole, sizeof *whole);
-  std::memcpy(lanes[2], cr, sizeof *cr);
-  std::memcpy(lanes[3], n, sizeof *n);
-  for (int lane = 0; lane < kLanes; ++lane) {
-    if (!lanes[1][lane]) continue;
-    const size_t bit = hue_rounds_down_bit(lanes[2][lane], lanes[3][lane]);
-    lanes[0][lane] -= static_cast<int32_t>((rounds_down[bit / 64] >> (bit % 64)) & 1);
-  }
-  std::memcpy(hue, lanes[0], sizeof *hue);
+// Pillow's round-downs (0 or 1) at the lanes whose quotient is whole.
+#if defined(__AVX2__)
+// A gather of the table's 32-bit words (little-endian: bit i is bit i % 32 of word i / 32).
+Lanes rounds_down_at(Lanes whole, Lanes cr, Lanes n, const uint64_t* rounds_down) {
+  const Lanes bit = hue_rounds_down_bit(cr, n);
+  const Lanes index = bit >> 5;
+  const int* words = reinterpret_cast<const int*>(rounds_down);
+#if defined(__AVX512F__)
+  const __mmask16 lanes = _mm512_movepi32_mask(reinterpret_cast<__m512i>(whole));
+  const Lanes word =
+      reinterpret_cast<Lanes>(_mm512_mask_i32gather_epi32(_mm512_setzero_si512(), lanes, reinterpret_cast<__m512i>(index), words, 4));
+#else
+  const Lanes word = reinterpret_cast<Lanes>(_mm256_mask_i32gather_epi32(
+      _mm256_setzero_si256(), words, reinterpret_cast<__m256i>(index), reinterpret_cast<__m256i>(whole), 4));
+#endif
+  return (word >> (bit & 31)) & 1;
 }
+#else
+// No gather: the lanes one by one, through memory and out of line, so that the
+// vectors stay vectors in the caller (subscripting them there made GCC
+// scalarize the whole block).
+[[gnu::noinline]] void scalar_rounds_down(const Lanes* whole, const Lanes* cr, const Lanes* n,
+                                          const uint64_t* rounds_down, Lanes* out) {
+  int32_t lanes[4][kLanes];
+  std::memcpy(lanes[0], whole, sizeof *whole);
+  std::memcpy(lanes[1], cr, sizeof *cr);
+  std::memcpy(lanes[2], n, sizeof *n);
+  for (int lane = 0; lane < kLanes; ++lane) {
+    const int bit = hue_rounds_down_bit(lanes[1][lane], lanes[2][lane]);
+    lanes[3][lane] = lanes[0][lane] ? static_cast<int32_t>((rounds_down[bit / 64] >> (bit % 64)) & 1) : 0;
+  }
+  std::memcpy(out, lanes[3], sizeof *out);
+}
+
+Lanes rounds_down_at(Lanes whole, Lanes cr, Lanes n, const uint64_t* rounds_down) {
+  Lanes out;
+  scalar_rounds_down(&whole, &cr, &n, rounds_down, &out);
+  return out;
+}
+#endif
 
 void shift_hue_blocks(int width, uint8_t shift, const uint64_t* rounds_down, int32_t* __restrict r_plane,
                       int32_t* __restrict g_plane, int32_t* __restrict b_plane) {
@@ -75,7 +102,7 @@ void shift_hue_blocks(int width, uint8_t shift, const uint64_t* rounds_down, int
     const Lanes den = 6 * max_lanes(cr, broadcast(1));
     Lanes hue = truncated(as_float(255 * n) / as_float(den));
     const Lanes whole = (hue * den == 255 * n) & (n != 0);
-    if (any(whole)) fix_whole_hues(&hue, &whole, &cr, &n, rounds_down);
+    if (any(whole)) hue -= rounds_down_at(whole, cr, n, rounds_down);
     const Lanes s = truncated(as_float(255 * cr) / as_float(max_lanes(v, broadcast(1))));
     const Lanes h = (hue + shift) & 255;  // a gray pixel's hue does not matter: s = 0 gives (v, v, v)
     // HSV -> RGB: sector i, and m / 255 its fraction

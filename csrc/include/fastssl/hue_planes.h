@@ -1,8 +1,9 @@
 // The inner loop of the hue shift, over 32-bit channel planes, compiled once per
 // x86-64 level (CMakeLists.txt): GCC lowers generic vectors wider than the
 // baseline's to scalar code before target_clones could widen them, so the wide
-// kernels need translation units of their own. Nothing inline is shared with
-// them (an out-of-line copy built for AVX-512 could be picked for everyone).
+// kernels need translation units of their own. They share nothing inline with
+// external linkage: an out-of-line copy built for AVX-512 could be picked for
+// every caller (hence the static helper below).
 #pragma once
 
 #include <cstddef>
@@ -13,9 +14,11 @@ namespace fastssl {
 // Pillow's hue of a non-gray pixel is floor(255 n / (6 cr)), cr = max - min and n
 // in [0, 6 cr) its place around the color wheel, except where that quotient is
 // whole: there Pillow's float steps sometimes give one less. rounds_down holds
-// one bit per (cr, n), at 6 * (1 + 2 + ... + (cr - 1)) + n.
-static inline size_t hue_rounds_down_bit(int cr, int n) {
-  return 3 * static_cast<size_t>(cr) * static_cast<size_t>(cr - 1) + static_cast<size_t>(n);
+// one bit per (cr, n), at 6 * (1 + 2 + ... + (cr - 1)) + n (below 2^18).
+// T: int, or a vector of int lanes.
+template <typename T>
+static inline T hue_rounds_down_bit(T cr, T n) {
+  return 3 * cr * (cr - 1) + n;
 }
 
 // In place: planes (r, g, b) of `width` pixels, padded to a multiple of 16 with
