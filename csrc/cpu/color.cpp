@@ -136,7 +136,7 @@ std::vector<uint64_t> build_hue_rounds_down() {
         c[(order / 2 + 1 + order % 2) % 3] = mid;
         c[(order / 2 + 2 - order % 2) % 3] = 0;
         const auto [r, g, b] = c;
-        const int n = r == max ? (g >= b ? g - b : 6 * max + g - b) : (g == max ? 2 * max + b - r : 4 * max + r - g);
+        const int n = hue_numerator(r, g, b, max, max);  // min = 0: cr = max
         uint8_t hue, sat, val;
         rgb_to_shifted_hsv(r, g, b, 0, &hue, &sat, &val);
         if (hue != 255 * n / (6 * max)) {

@@ -95,10 +95,10 @@ void shift_hue_blocks(int width, uint8_t shift, const uint64_t* rounds_down, int
     std::memcpy(&r, r_plane + x, sizeof r);
     std::memcpy(&g, g_plane + x, sizeof g);
     std::memcpy(&b, b_plane + x, sizeof b);
-    // RGB -> HSV. n follows Pillow's order of tests for the maximum: r, g, b.
+    // RGB -> HSV
     const Lanes v = max_lanes(r, max_lanes(g, b));
     const Lanes cr = v - min_lanes(r, min_lanes(g, b));
-    const Lanes n = v == r ? (g >= b ? g - b : 6 * cr + g - b) : (v == g ? 2 * cr + b - r : 4 * cr + r - g);
+    const Lanes n = hue_numerator(r, g, b, v, cr);
     const Lanes den = 6 * max_lanes(cr, broadcast(1));
     Lanes hue = truncated(as_float(255 * n) / as_float(den));
     const Lanes whole = (hue * den == 255 * n) & (n != 0);

@@ -3,7 +3,7 @@
 // baseline's to scalar code before target_clones could widen them, so the wide
 // kernels need translation units of their own. They share nothing inline with
 // external linkage: an out-of-line copy built for AVX-512 could be picked for
-// every caller (hence the static helper below).
+// every caller (hence the static helpers below).
 #pragma once
 
 #include <cstddef>
@@ -19,6 +19,13 @@ namespace fastssl {
 template <typename T>
 static inline T hue_rounds_down_bit(T cr, T n) {
   return 3 * cr * (cr - 1) + n;
+}
+
+// n of a pixel with maximum `max` and cr = max - min > 0, in Pillow's order of
+// tests for the maximum: r, then g, then b. T as above.
+template <typename T>
+static inline T hue_numerator(T r, T g, T b, T max, T cr) {
+  return max == r ? (g >= b ? g - b : 6 * cr + g - b) : (max == g ? 2 * cr + b - r : 4 * cr + r - g);
 }
 
 // In place: planes (r, g, b) of `width` pixels, padded to a multiple of 16 with
