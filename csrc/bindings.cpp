@@ -70,6 +70,19 @@ fastssl::Interpolation interpolation_of(const std::string& name) {
   throw py::value_error("interpolation must be nearest, bilinear or bicubic, got '" + name + "'");
 }
 
+// A view op, run as the engine runs it (on channel planes), on a copy of an (H, W, 3) array.
+template <typename Op>
+RgbArray on_planes(const RgbArray& src, Op op) {
+  const fastssl::ConstImage in = const_image_of(src);
+  fastssl::PlanesBuffer buffer;
+  const fastssl::Planes planes = buffer.resize(in.height, in.width);
+  fastssl::split_planes(in, planes);
+  op(planes);
+  RgbArray out({in.height, in.width, 3});
+  fastssl::join_planes(planes, image_of(out));
+  return out;
+}
+
 std::vector<std::string> hue_kernel_names() {
   std::vector<std::string> names;
   for (const fastssl::HueKernel& k : fastssl::hue_kernels()) names.emplace_back(k.name);
@@ -94,42 +107,29 @@ void bind_ops(py::module_& ops) {
       },
       py::arg("src"), py::arg("box"), py::arg("height"), py::arg("width"), py::arg("interpolation"),
       py::arg("pillow13_order") = false);
-  auto unary = [&ops](const char* name, void (*fn)(const fastssl::Image&, float)) {
-    ops.def(name, [fn](RgbArray src, float value) {
-      RgbArray out(py::array(src).attr("copy")());
-      fn(image_of(out), value);
-      return out;
-    });
+  ops.def("hue_kernels", hue_kernel_names, "Names of the hue kernels this CPU runs, best first.");
+  auto unary = [&ops](const char* name, void (*fn)(const fastssl::Planes&, float)) {
+    ops.def(name, [fn](RgbArray src, float value) { return on_planes(src, [&](const fastssl::Planes& p) { fn(p, value); }); });
   };
   unary("adjust_brightness", fastssl::adjust_brightness);
   unary("adjust_contrast", fastssl::adjust_contrast);
   unary("adjust_saturation", fastssl::adjust_saturation);
+  unary("gaussian_blur", fastssl::gaussian_blur);
   ops.def(
       "adjust_hue",
       [](RgbArray src, float hue_factor, const std::string& kernel) {
-        RgbArray out(py::array(src).attr("copy")());
         for (const fastssl::HueKernel& k : fastssl::hue_kernels())
-          if (kernel.empty() || kernel == k.name) {
-            fastssl::adjust_hue(image_of(out), hue_factor, k.run);
-            return out;
-          }
+          if (kernel.empty() || kernel == k.name)
+            return on_planes(src, [&](const fastssl::Planes& p) { fastssl::adjust_hue(p, hue_factor, k.run); });
         throw py::value_error("no hue kernel '" + kernel + "' for this CPU; it runs: " +
                               py::str(py::cast(hue_kernel_names())).cast<std::string>());
       },
       py::arg("src"), py::arg("hue_factor"), py::arg("kernel") = "",
       "Hue shift with the best kernel for this CPU, or the named one (hue_kernels()).");
-  ops.def("hue_kernels", hue_kernel_names, "Names of the hue kernels this CPU runs, best first.");
-  unary("gaussian_blur", fastssl::gaussian_blur);
   ops.def("solarize", [](RgbArray src, int threshold) {
-    RgbArray out(py::array(src).attr("copy")());
-    fastssl::solarize(image_of(out), threshold);
-    return out;
+    return on_planes(src, [&](const fastssl::Planes& p) { fastssl::solarize(p, threshold); });
   });
-  ops.def("to_grayscale", [](RgbArray src) {
-    RgbArray out(py::array(src).attr("copy")());
-    fastssl::to_grayscale(image_of(out));
-    return out;
-  });
+  ops.def("to_grayscale", [](RgbArray src) { return on_planes(src, fastssl::to_grayscale); });
 }
 
 }  // namespace

@@ -54,7 +54,7 @@ void sample_jitter(const OpSpec& op, CounterRng& rng, OpParams& out) {
   }
 }
 
-void apply_jitter(const Image& img, const OpParams& p) {
+void apply_jitter(const Planes& img, const OpParams& p) {
   for (int k : p.order) {
     if (!p.enabled[k]) continue;
     switch (k) {
@@ -67,7 +67,7 @@ void apply_jitter(const Image& img, const OpParams& p) {
 }
 
 // Flips are done by the resampler (see render_view).
-void apply(const Image& img, const OpParams& p) {
+void apply(const Planes& img, const OpParams& p) {
   switch (p.kind) {
     case OpKind::hflip:
     case OpKind::vflip: break;
@@ -78,42 +78,21 @@ void apply(const Image& img, const OpParams& p) {
   }
 }
 
-// torchvision's ToDtype(float32, scale=True) then Normalize, in float32 as torch
-// computes them, written channel-planar (CHW).
-FASTSSL_VECTORIZED void write_float(const ConstImage& img, const ViewSpec& spec, float* __restrict out) {
+// torchvision's ToDtype(float32, scale=True) then Normalize, in float32 as torch computes them.
+FASTSSL_VECTORIZED void write_float(const Planes& img, const ViewSpec& spec, float* __restrict out) {
+  const size_t n = img.pixels();  // a local: byte stores could alias img
   const float inv255 = static_cast<float>(1.0 / 255.0);
-  const size_t plane = static_cast<size_t>(img.height) * img.width;
-  float mean[3], std[3];
   for (int c = 0; c < 3; ++c) {
-    mean[c] = spec.normalize ? spec.mean[c] : 0.0f;
-    std[c] = spec.normalize ? spec.std[c] : 1.0f;
-  }
-  for (int y = 0; y < img.height; ++y) {
-    const uint8_t* __restrict src = img.row(y);
-    float* __restrict r = out + static_cast<size_t>(y) * img.width;
-    float* __restrict g = r + plane;
-    float* __restrict b = g + plane;
-    for (int x = 0; x < img.width; ++x) {
-      r[x] = (static_cast<float>(src[3 * x]) * inv255 - mean[0]) / std[0];
-      g[x] = (static_cast<float>(src[3 * x + 1]) * inv255 - mean[1]) / std[1];
-      b[x] = (static_cast<float>(src[3 * x + 2]) * inv255 - mean[2]) / std[2];
-    }
+    const float mean = spec.normalize ? spec.mean[c] : 0.0f;
+    const float std = spec.normalize ? spec.std[c] : 1.0f;
+    const uint8_t* __restrict src = img.channel(c);
+    float* __restrict dst = out + n * static_cast<size_t>(c);
+    for (size_t i = 0; i < n; ++i) dst[i] = (static_cast<float>(src[i]) * inv255 - mean) / std;
   }
 }
 
-FASTSSL_VECTORIZED void write_uint8(const ConstImage& img, uint8_t* __restrict out) {
-  const size_t plane = static_cast<size_t>(img.height) * img.width;
-  for (int y = 0; y < img.height; ++y) {
-    const uint8_t* __restrict src = img.row(y);
-    uint8_t* __restrict r = out + static_cast<size_t>(y) * img.width;
-    uint8_t* __restrict g = r + plane;
-    uint8_t* __restrict b = g + plane;
-    for (int x = 0; x < img.width; ++x) {
-      r[x] = src[3 * x];
-      g[x] = src[3 * x + 1];
-      b[x] = src[3 * x + 2];
-    }
-  }
+void write_uint8(const Planes& img, uint8_t* out) {
+  for (int c = 0; c < 3; ++c) std::copy_n(img.channel(c), img.pixels(), out + img.pixels() * static_cast<size_t>(c));
 }
 
 }  // namespace
@@ -144,17 +123,18 @@ ViewParams sample_view(const ViewSpec& spec, int image_height, int image_width, 
 }
 
 void render_view(const ConstImage& decoded, const Placement& at, const ViewSpec& spec,
-                 const ViewParams& params, OutputType type, PassOrder order, void* out, ImageBuffer& scratch) {
+                 const ViewParams& params, OutputType type, PassOrder order, void* out, ViewScratch& scratch) {
   const Box box{params.x0 * at.scale_x - at.origin_x, params.y0 * at.scale_y - at.origin_y,
                 (params.x0 + params.crop_width) * at.scale_x - at.origin_x,
                 (params.y0 + params.crop_height) * at.scale_y - at.origin_y};
-  scratch.resize(spec.height, spec.width);
-  const Image view = scratch.image();
+  scratch.resized.resize(spec.height, spec.width);
   // The flips move into the resampling, where they cost nothing.
-  resample(decoded, box, spec.interpolation, view, order, mirror_of(params));
+  resample(decoded, box, spec.interpolation, scratch.resized.image(), order, mirror_of(params));
+  const Planes view = scratch.planes.resize(spec.height, spec.width);
+  split_planes(scratch.resized.view(), view);
   for (const OpParams& op : params.ops) apply(view, op);
-  if (type == OutputType::float32) write_float(view.view(), spec, static_cast<float*>(out));
-  else write_uint8(view.view(), static_cast<uint8_t*>(out));
+  if (type == OutputType::float32) write_float(view, spec, static_cast<float*>(out));
+  else write_uint8(view, static_cast<uint8_t*>(out));
 }
 
 }  // namespace fastssl

@@ -12,115 +12,68 @@
 namespace fastssl {
 namespace {
 
-// Row buffers of one thread's color ops, kept between calls so that no op
+// Buffers of one thread's color ops, kept between calls so that no op
 // allocates (or zero-fills) per view.
 struct ColorScratch {
-  Bytes row;          // a padded row to blur
-  Bytes image;        // a copy of the image (vertical blur)
+  Bytes blur_a, blur_b;  // the blur's passes go back and forth between these
   ScratchVector<uint32_t> sums;
-  ScratchVector<int32_t> planes;  // a row split into channels (RowPlanes)
 };
+
+constexpr size_t kBlurChunk = 1024;  // outputs per block of the passes over rows
 
 ColorScratch& thread_scratch() {
   thread_local ColorScratch scratch;
   return scratch;
 }
 
-// blend() against one constant over every byte of the image (brightness: 0, contrast: the mean).
-FASTSSL_VECTORIZED void blend_constant(const Image& img, int degenerate, float alpha) {
-  const size_t row_bytes = static_cast<size_t>(img.width) * 3;
+// Pointers are restrict-qualified locals: byte stores may alias anything, and
+// without that promise the compiler reloads every operand and cannot vectorize.
+
+// blend() of every byte against one constant (brightness: 0, contrast: the mean).
+FASTSSL_VECTORIZED void blend_constant(const Planes& img, int degenerate, float alpha) {
+  const size_t n = img.pixels();  // a local: byte stores could alias img
+  for (int c = 0; c < 3; ++c) {
+    uint8_t* __restrict p = img.channel(c);
+    for (size_t i = 0; i < n; ++i) p[i] = blend(degenerate, p[i], alpha);
+  }
+}
+
+// Per row, so that a 32-bit sum cannot overflow.
+FASTSSL_VECTORIZED uint64_t luma_sum(const Planes& img) {
+  uint64_t total = 0;
   for (int y = 0; y < img.height; ++y) {
-    uint8_t* __restrict p = img.row(y);
-    for (size_t i = 0; i < row_bytes; ++i) p[i] = blend(degenerate, p[i], alpha);
+    const uint8_t* __restrict r = img.row(0, y);
+    const uint8_t* __restrict g = img.row(1, y);
+    const uint8_t* __restrict b = img.row(2, y);
+    uint32_t row_total = 0;
+    for (int x = 0; x < img.width; ++x) row_total += luma(r[x], g[x], b[x]);
+    total += row_total;
   }
-}
-
-// Rows split into 32-bit channel planes: over 3-byte pixels the luma and hue
-// loops vectorize poorly (and spill), over planes they run on whole vectors.
-FASTSSL_VECTORIZED void split_row(const uint8_t* __restrict rgb, int width, int32_t* __restrict r,
-                                  int32_t* __restrict g, int32_t* __restrict b) {
-  for (int x = 0; x < width; ++x) {
-    r[x] = rgb[3 * x];
-    g[x] = rgb[3 * x + 1];
-    b[x] = rgb[3 * x + 2];
-  }
-}
-
-FASTSSL_VECTORIZED void join_row(const int32_t* __restrict r, const int32_t* __restrict g,
-                                 const int32_t* __restrict b, int width, uint8_t* __restrict rgb) {
-  for (int x = 0; x < width; ++x) {
-    rgb[3 * x] = static_cast<uint8_t>(r[x]);
-    rgb[3 * x + 1] = static_cast<uint8_t>(g[x]);
-    rgb[3 * x + 2] = static_cast<uint8_t>(b[x]);
-  }
-}
-
-constexpr int kPlaneBlock = 16;  // the widest hue kernel's lanes: planes are padded to a multiple
-
-struct RowPlanes {
-  int32_t *r, *g, *b;
-};
-
-// This thread's planes for rows of `width` pixels, their padding zeroed.
-RowPlanes row_planes(int width) {
-  ScratchVector<int32_t>& planes = thread_scratch().planes;
-  const int padded = (width + kPlaneBlock - 1) / kPlaneBlock * kPlaneBlock;
-  planes.resize(3 * static_cast<size_t>(padded));
-  const RowPlanes p{planes.data(), planes.data() + padded, planes.data() + 2 * padded};
-  for (int32_t* plane : {p.r, p.g, p.b}) std::fill(plane + width, plane + padded, 0);
-  return p;
-}
-
-FASTSSL_VECTORIZED uint32_t plane_luma_sum(int width, const int32_t* __restrict r, const int32_t* __restrict g,
-                                           const int32_t* __restrict b) {
-  uint32_t total = 0;
-  for (int x = 0; x < width; ++x) total += luma(r[x], g[x], b[x]);
   return total;
-}
-
-// In place: r becomes the luma.
-FASTSSL_VECTORIZED void plane_luma(int width, int32_t* __restrict r, const int32_t* __restrict g,
-                                   const int32_t* __restrict b) {
-  for (int x = 0; x < width; ++x) r[x] = luma(r[x], g[x], b[x]);
 }
 
 // blend() of every channel against the pixel's own luma (ImageEnhance.Color).
-FASTSSL_VECTORIZED void plane_blend_luma(int width, float alpha, int32_t* __restrict r, int32_t* __restrict g,
-                                         int32_t* __restrict b) {
-  for (int x = 0; x < width; ++x) {
-    const int gray = luma(r[x], g[x], b[x]);
-    r[x] = blend(gray, r[x], alpha);
-    g[x] = blend(gray, g[x], alpha);
-    b[x] = blend(gray, b[x], alpha);
+FASTSSL_VECTORIZED void blend_luma(const Planes& img, float alpha) {
+  const size_t n = img.pixels();  // a local: byte stores could alias img
+  uint8_t* __restrict r = img.channel(0);
+  uint8_t* __restrict g = img.channel(1);
+  uint8_t* __restrict b = img.channel(2);
+  for (size_t i = 0; i < n; ++i) {
+    const int gray = luma(r[i], g[i], b[i]);
+    r[i] = blend(gray, r[i], alpha);
+    g[i] = blend(gray, g[i], alpha);
+    b[i] = blend(gray, b[i], alpha);
   }
 }
 
-uint64_t luma_sum(const Image& img) {
-  const RowPlanes p = row_planes(img.width);
-  uint64_t total = 0;
-  for (int y = 0; y < img.height; ++y) {
-    split_row(img.row(y), img.width, p.r, p.g, p.b);
-    total += plane_luma_sum(img.width, p.r, p.g, p.b);
-  }
-  return total;
-}
-
-void blend_luma(const Image& img, float alpha) {
-  const RowPlanes p = row_planes(img.width);
-  for (int y = 0; y < img.height; ++y) {
-    split_row(img.row(y), img.width, p.r, p.g, p.b);
-    plane_blend_luma(img.width, alpha, p.r, p.g, p.b);
-    join_row(p.r, p.g, p.b, img.width, img.row(y));
-  }
-}
-
-void gray_rows(const Image& img) {
-  const RowPlanes p = row_planes(img.width);
-  for (int y = 0; y < img.height; ++y) {
-    split_row(img.row(y), img.width, p.r, p.g, p.b);
-    plane_luma(img.width, p.r, p.g, p.b);
-    join_row(p.r, p.r, p.r, img.width, img.row(y));
-  }
+FASTSSL_VECTORIZED void gray_planes(const Planes& img) {
+  const size_t n = img.pixels();  // a local: byte stores could alias img
+  uint8_t* __restrict r = img.channel(0);
+  uint8_t* __restrict g = img.channel(1);
+  uint8_t* __restrict b = img.channel(2);
+  for (size_t i = 0; i < n; ++i) r[i] = luma(r[i], g[i], b[i]);
+  std::copy_n(r, n, g);
+  std::copy_n(r, n, b);
 }
 
 // The kernels' table of Pillow's round-downs (hue_planes.h), built once from
@@ -152,46 +105,89 @@ const uint64_t* hue_rounds_down() {
   return bits.data();
 }
 
-// Pointers are restrict-qualified locals: byte stores may alias anything, and
-// without that promise the compiler reloads every operand and cannot vectorize.
-
-// Horizontal pass over every row: `padded` holds a row with radius + 1 edge
-// pixels repeated on each side.
-FASTSSL_VECTORIZED void box_blur_rows(const Image& img, const BoxWeights& w, Bytes& padded, ScratchVector<uint32_t>& acc) {
-  const int pad = w.radius + 1;
-  const size_t row_bytes = static_cast<size_t>(img.width) * 3;
-  padded.resize(row_bytes + 6 * static_cast<size_t>(pad));
-  acc.resize(row_bytes);
-  uint8_t* __restrict line = padded.data();
-  uint32_t* __restrict sum = acc.data();
+// One pass over the rows of planes stacked into `in`: rows of `stride` bytes, each
+// a row of pixels with radius + 1 bytes of padding on both sides. Every byte
+// from `begin` to `end` gets an output, padding included (garbage there, redone
+// by pad_rows), so that one long loop covers all rows.
+//
+// With the radius known at compile time the window's loop unrolls and the sums
+// stay in registers; other radii (sigma above about 3) sum in L1-sized chunks.
+template <int kRadius>
+FASTSSL_VECTORIZED void box_blur_row_pass(const uint8_t* __restrict in, uint8_t* __restrict out, size_t begin,
+                                          size_t end, const BoxWeights& w) {
+  const uint8_t* __restrict before = in + begin - kRadius - 1;  // begin >= radius + 1
+  uint8_t* __restrict dst = out + begin;
   const uint32_t ww = w.ww, fw = w.fw;
-  const size_t far_right = 3 * static_cast<size_t>(2 * w.radius + 2);
-  for (int y = 0; y < img.height; ++y) {
-    uint8_t* __restrict row = img.row(y);
-    for (int i = 0; i < pad; ++i) {
-      std::copy_n(row, 3, line + 3 * static_cast<size_t>(i));
-      std::copy_n(row + row_bytes - 3, 3, line + 3 * static_cast<size_t>(pad) + row_bytes + 3 * static_cast<size_t>(i));
-    }
-    std::copy_n(row, row_bytes, line + 3 * static_cast<size_t>(pad));
-    // whole pixels: offsets 1 .. 2r+1 (in pixels) of the padded row
-    for (size_t i = 0; i < row_bytes; ++i) sum[i] = line[3 + i];
-    for (int k = 2; k <= 2 * w.radius + 1; ++k) {
-      const uint8_t* __restrict src = line + 3 * static_cast<size_t>(k);
-      for (size_t i = 0; i < row_bytes; ++i) sum[i] += src[i];
-    }
-    for (size_t i = 0; i < row_bytes; ++i)
-      row[i] = box_output(sum[i], static_cast<uint32_t>(line[i]) + line[i + far_right], ww, fw);
+  for (size_t i = 0; i < end - begin; ++i) {
+    uint32_t sum = before[i + 1];
+    for (int k = 2; k <= 2 * kRadius + 1; ++k) sum += before[i + k];
+    dst[i] = box_output(sum, static_cast<uint32_t>(before[i]) + before[i + 2 * kRadius + 2], ww, fw);
   }
 }
 
-// Vertical pass: a sliding sum of whole rows, updated with one row in and one out.
-FASTSSL_VECTORIZED void box_blur_columns(const Image& img, const BoxWeights& w, Bytes& copy, ScratchVector<uint32_t>& acc) {
-  const size_t row_bytes = static_cast<size_t>(img.width) * 3;
-  const int last = img.height - 1;
-  copy.resize(row_bytes * static_cast<size_t>(img.height));
-  for (int y = 0; y < img.height; ++y) std::copy_n(img.row(y), row_bytes, &copy[row_bytes * static_cast<size_t>(y)]);
-  const uint8_t* rows = copy.data();
-  auto src = [rows, row_bytes, last](int y) { return rows + row_bytes * static_cast<size_t>(std::min(std::max(y, 0), last)); };
+FASTSSL_VECTORIZED void box_blur_row_pass_any(const uint8_t* __restrict in, uint8_t* __restrict out, size_t begin,
+                                              size_t end, const BoxWeights& w, uint32_t* __restrict sum) {
+  const size_t r = static_cast<size_t>(w.radius);
+  const uint32_t ww = w.ww, fw = w.fw;
+  for (size_t chunk = begin; chunk < end; chunk += kBlurChunk) {
+    const size_t n = std::min(kBlurChunk, end - chunk);
+    const uint8_t* __restrict before = in + chunk - r - 1;
+    for (size_t i = 0; i < n; ++i) sum[i] = before[i + 1];
+    for (size_t k = 2; k <= 2 * r + 1; ++k)
+      for (size_t i = 0; i < n; ++i) sum[i] += before[i + k];
+    for (size_t i = 0; i < n; ++i)
+      out[chunk + i] = box_output(sum[i], static_cast<uint32_t>(before[i]) + before[i + 2 * r + 2], ww, fw);
+  }
+}
+
+// The padding of every row of `rows`: copies of its first and last pixel.
+void pad_rows(uint8_t* rows, int count, size_t stride, size_t pad) {
+  for (int y = 0; y < count; ++y) {
+    uint8_t* row = rows + stride * static_cast<size_t>(y);
+    std::fill_n(row, pad, row[pad]);
+    std::fill_n(row + stride - pad, pad, row[stride - pad - 1]);
+  }
+}
+
+// The passes over rows, on padded copies of the three planes' rows, back and forth.
+void box_blur_rows(const Planes& img, const BoxWeights& w, Bytes& padded, Bytes& other) {
+  const size_t pad = static_cast<size_t>(w.radius) + 1;
+  const size_t width = static_cast<size_t>(img.width);
+  const size_t stride = width + 2 * pad;
+  const int rows = 3 * img.height;
+  padded.resize(stride * static_cast<size_t>(rows));
+  other.resize(padded.size());
+  for (int c = 0; c < 3; ++c)
+    for (int y = 0; y < img.height; ++y)
+      std::copy_n(img.row(c, y), width, &padded[stride * static_cast<size_t>(c * img.height + y) + pad]);
+  pad_rows(padded.data(), rows, stride, pad);
+  ScratchVector<uint32_t>& sums = thread_scratch().sums;
+  sums.resize(kBlurChunk);
+  uint8_t* in = padded.data();
+  uint8_t* out = other.data();
+  const size_t end = padded.size() - pad;
+  for (int pass = 0; pass < kBoxBlurPasses; ++pass) {
+    switch (w.radius) {
+      case 0: box_blur_row_pass<0>(in, out, pad, end, w); break;
+      case 1: box_blur_row_pass<1>(in, out, pad, end, w); break;
+      case 2: box_blur_row_pass<2>(in, out, pad, end, w); break;
+      default: box_blur_row_pass_any(in, out, pad, end, w, sums.data());
+    }
+    pad_rows(out, rows, stride, pad);
+    std::swap(in, out);
+  }
+  for (int c = 0; c < 3; ++c)
+    for (int y = 0; y < img.height; ++y)
+      std::copy_n(&in[stride * static_cast<size_t>(c * img.height + y) + pad], width, img.row(c, y));
+}
+
+// One pass over the columns of a plane, `in` to `out` (height x width each): a
+// sliding sum of whole rows, updated with one row in and one out.
+FASTSSL_VECTORIZED void box_blur_column_pass(const uint8_t* in, uint8_t* out, int height, int width,
+                                             const BoxWeights& w, ScratchVector<uint32_t>& acc) {
+  const size_t row_bytes = static_cast<size_t>(width);
+  const int last = height - 1;
+  auto src = [in, row_bytes, last](int y) { return in + row_bytes * static_cast<size_t>(std::min(std::max(y, 0), last)); };
   acc.assign(row_bytes, 0u);
   uint32_t* __restrict sum = acc.data();
   const uint32_t ww = w.ww, fw = w.fw;
@@ -199,30 +195,42 @@ FASTSSL_VECTORIZED void box_blur_columns(const Image& img, const BoxWeights& w, 
     const uint8_t* __restrict r = src(k);
     for (size_t i = 0; i < row_bytes; ++i) sum[i] += r[i];
   }
-  for (int y = 0; y < img.height; ++y) {
-    const uint8_t* __restrict in = src(y + w.radius);
-    const uint8_t* __restrict out = src(y - w.radius - 1);
+  for (int y = 0; y < height; ++y) {
+    const uint8_t* __restrict entering = src(y + w.radius);
+    const uint8_t* __restrict leaving = src(y - w.radius - 1);
     const uint8_t* __restrict far_right = src(y + w.radius + 1);
-    uint8_t* __restrict dst = img.row(y);
+    uint8_t* __restrict dst = out + row_bytes * static_cast<size_t>(y);
     for (size_t i = 0; i < row_bytes; ++i) {
-      sum[i] += static_cast<uint32_t>(in[i]) - out[i];
-      dst[i] = box_output(sum[i], static_cast<uint32_t>(out[i]) + far_right[i], ww, fw);
+      sum[i] += static_cast<uint32_t>(entering[i]) - leaving[i];
+      dst[i] = box_output(sum[i], static_cast<uint32_t>(leaving[i]) + far_right[i], ww, fw);
     }
+  }
+}
+
+// The passes over columns, plane by plane: the plane to one buffer, to the other, back.
+void box_blur_columns(const Planes& img, const BoxWeights& w, Bytes& first, Bytes& second) {
+  static_assert(kBoxBlurPasses == 3, "the passes end in the plane");
+  first.resize(img.pixels());
+  second.resize(img.pixels());
+  ScratchVector<uint32_t>& sums = thread_scratch().sums;
+  for (int c = 0; c < 3; ++c) {
+    box_blur_column_pass(img.channel(c), first.data(), img.height, img.width, w, sums);
+    box_blur_column_pass(first.data(), second.data(), img.height, img.width, w, sums);
+    box_blur_column_pass(second.data(), img.channel(c), img.height, img.width, w, sums);
   }
 }
 
 }  // namespace
 
-void adjust_brightness(const Image& img, float factor) { blend_constant(img, 0, factor); }
+void adjust_brightness(const Planes& img, float factor) { blend_constant(img, 0, factor); }
 
-void adjust_contrast(const Image& img, float factor) {
+void adjust_contrast(const Planes& img, float factor) {
   // The degenerate image is the rounded mean of the luma.
-  const double count = static_cast<double>(img.height) * img.width;
-  const int mean = mean_luma(luma_sum(img), count);
+  const int mean = mean_luma(luma_sum(img), static_cast<double>(img.pixels()));
   blend_constant(img, mean, factor);
 }
 
-void adjust_saturation(const Image& img, float factor) { blend_luma(img, factor); }
+void adjust_saturation(const Planes& img, float factor) { blend_luma(img, factor); }
 
 std::vector<HueKernel> hue_kernels() {
   std::vector<HueKernel> kernels;
@@ -234,30 +242,23 @@ std::vector<HueKernel> hue_kernels() {
   return kernels;
 }
 
-// torchvision's PIL hue shift: rows split into planes, shifted by the best kernel of hue_planes.h.
-void adjust_hue(const Image& img, float hue_factor, HuePlanesKernel kernel) {
-  const uint8_t shift = hue_shift_of(hue_factor);
-  const uint64_t* rounds_down = hue_rounds_down();
-  const RowPlanes p = row_planes(img.width);
-  for (int y = 0; y < img.height; ++y) {
-    split_row(img.row(y), img.width, p.r, p.g, p.b);
-    kernel(img.width, shift, rounds_down, p.r, p.g, p.b);
-    join_row(p.r, p.g, p.b, img.width, img.row(y));
-  }
+// torchvision's PIL hue shift, by a kernel of hue_planes.h.
+void adjust_hue(const Planes& img, float hue_factor, HuePlanesKernel kernel) {
+  kernel(img.stride, hue_shift_of(hue_factor), hue_rounds_down(), img.channel(0), img.channel(1), img.channel(2));
 }
 
-void adjust_hue(const Image& img, float hue_factor) {
+void adjust_hue(const Planes& img, float hue_factor) {
   static const HuePlanesKernel best = hue_kernels().front().run;
   adjust_hue(img, hue_factor, best);
 }
 
-void to_grayscale(const Image& img) { gray_rows(img); }
+void to_grayscale(const Planes& img) { gray_planes(img); }
 
-FASTSSL_VECTORIZED void solarize(const Image& img, int threshold) {
-  const size_t row_bytes = static_cast<size_t>(img.width) * 3;
-  for (int y = 0; y < img.height; ++y) {
-    uint8_t* __restrict p = img.row(y);
-    for (size_t i = 0; i < row_bytes; ++i) p[i] = solarize_value(p[i], threshold);
+FASTSSL_VECTORIZED void solarize(const Planes& img, int threshold) {
+  const size_t n = img.pixels();  // a local: byte stores could alias img
+  for (int c = 0; c < 3; ++c) {
+    uint8_t* __restrict p = img.channel(c);
+    for (size_t i = 0; i < n; ++i) p[i] = solarize_value(p[i], threshold);
   }
 }
 
@@ -274,12 +275,12 @@ BoxWeights gaussian_box_weights(float sigma) {
   return {radius, ww, fw};
 }
 
-void gaussian_blur(const Image& img, float sigma) {
+void gaussian_blur(const Planes& img, float sigma) {
   if (sigma <= 0.0f) return;
   const BoxWeights weights = gaussian_box_weights(sigma);
   ColorScratch& scratch = thread_scratch();
-  for (int pass = 0; pass < kBoxBlurPasses; ++pass) box_blur_rows(img, weights, scratch.row, scratch.sums);
-  for (int pass = 0; pass < kBoxBlurPasses; ++pass) box_blur_columns(img, weights, scratch.image, scratch.sums);
+  box_blur_rows(img, weights, scratch.blur_a, scratch.blur_b);
+  box_blur_columns(img, weights, scratch.blur_a, scratch.blur_b);
 }
 
 }  // namespace fastssl

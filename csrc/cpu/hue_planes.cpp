@@ -31,6 +31,43 @@ Lanes truncated(FloatLanes x) { return __builtin_convertvector(x, Lanes); }
 FloatLanes as_float(Lanes x) { return __builtin_convertvector(x, FloatLanes); }
 Lanes broadcast(int32_t x) { return Lanes{} + x; }
 
+// Bytes to lanes and back (values in [0, 255]). GCC turns __builtin_convertvector
+// between byte and int vectors into one lane at a time, hence the intrinsics.
+#if defined(__AVX512F__)
+Lanes load(const uint8_t* bytes) {
+  return reinterpret_cast<Lanes>(_mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes))));
+}
+void store(Lanes values, uint8_t* bytes) {
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(bytes), _mm512_cvtepi32_epi8(reinterpret_cast<__m512i>(values)));
+}
+#elif defined(__AVX2__)
+Lanes load(const uint8_t* bytes) {
+  return reinterpret_cast<Lanes>(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(bytes))));
+}
+void store(Lanes values, uint8_t* bytes) {
+  // Packs saturate within each 128-bit half: bytes 0-3 and 16-19 hold the 8 values.
+  const __m256i words = _mm256_packus_epi32(reinterpret_cast<__m256i>(values), reinterpret_cast<__m256i>(values));
+  const __m256i packed = _mm256_packus_epi16(words, words);
+  const uint32_t low = static_cast<uint32_t>(_mm256_extract_epi32(packed, 0));
+  const uint32_t high = static_cast<uint32_t>(_mm256_extract_epi32(packed, 4));
+  std::memcpy(bytes, &low, 4);
+  std::memcpy(bytes + 4, &high, 4);
+}
+#else
+Lanes load(const uint8_t* bytes) {
+  int32_t wide[kLanes];
+  for (int i = 0; i < kLanes; ++i) wide[i] = bytes[i];
+  Lanes values;
+  std::memcpy(&values, wide, sizeof values);
+  return values;
+}
+void store(Lanes values, uint8_t* bytes) {
+  int32_t wide[kLanes];
+  std::memcpy(wide, &values, sizeof values);
+  for (int i = 0; i < kLanes; ++i) bytes[i] = static_cast<uint8_t>(wide[i]);
+}
+#endif
+
 // Rounds num / den half up (num < 2^24): the float quotient is never within
 // rounding distance of a half there (checked exhaustively).
 Lanes rounded_quotient(Lanes num, float den) {
@@ -88,13 +125,10 @@ Lanes rounds_down_at(Lanes whole, Lanes cr, Lanes n, const uint64_t* rounds_down
 }
 #endif
 
-void shift_hue_blocks(int width, uint8_t shift, const uint64_t* rounds_down, int32_t* __restrict r_plane,
-                      int32_t* __restrict g_plane, int32_t* __restrict b_plane) {
-  for (int x = 0; x < width; x += kLanes) {
-    Lanes r, g, b;
-    std::memcpy(&r, r_plane + x, sizeof r);
-    std::memcpy(&g, g_plane + x, sizeof g);
-    std::memcpy(&b, b_plane + x, sizeof b);
+void shift_hue_blocks(size_t count, uint8_t shift, const uint64_t* rounds_down, uint8_t* __restrict r_plane,
+                      uint8_t* __restrict g_plane, uint8_t* __restrict b_plane) {
+  for (size_t x = 0; x < count; x += kLanes) {
+    const Lanes r = load(r_plane + x), g = load(g_plane + x), b = load(b_plane + x);
     // RGB -> HSV
     const Lanes v = max_lanes(r, max_lanes(g, b));
     const Lanes cr = v - min_lanes(r, min_lanes(g, b));
@@ -115,28 +149,28 @@ void shift_hue_blocks(int width, uint8_t shift, const uint64_t* rounds_down, int
     const Lanes out_r = (i == 0) | (i == 5) | (i == 6) ? v : (i == 1 ? q : (i == 4 ? t : p));
     const Lanes out_g = (i == 1) | (i == 2) ? v : ((i == 0) | (i == 6) ? t : (i == 3 ? q : p));
     const Lanes out_b = (i == 3) | (i == 4) ? v : (i == 2 ? t : (i == 5 ? q : p));
-    std::memcpy(r_plane + x, &out_r, sizeof out_r);
-    std::memcpy(g_plane + x, &out_g, sizeof out_g);
-    std::memcpy(b_plane + x, &out_b, sizeof out_b);
+    store(out_r, r_plane + x);
+    store(out_g, g_plane + x);
+    store(out_b, b_plane + x);
   }
 }
 
 }  // namespace
 
 #if defined(__AVX512F__)
-void shift_hue_planes_x86_64_v4(int width, uint8_t shift, const uint64_t* rounds_down, int32_t* r, int32_t* g,
-                                int32_t* b) {
-  shift_hue_blocks(width, shift, rounds_down, r, g, b);
+void shift_hue_planes_x86_64_v4(size_t count, uint8_t shift, const uint64_t* rounds_down, uint8_t* r, uint8_t* g,
+                      uint8_t* b) {
+  shift_hue_blocks(count, shift, rounds_down, r, g, b);
 }
 #elif defined(__AVX2__)
-void shift_hue_planes_x86_64_v3(int width, uint8_t shift, const uint64_t* rounds_down, int32_t* r, int32_t* g,
-                                int32_t* b) {
-  shift_hue_blocks(width, shift, rounds_down, r, g, b);
+void shift_hue_planes_x86_64_v3(size_t count, uint8_t shift, const uint64_t* rounds_down, uint8_t* r, uint8_t* g,
+                      uint8_t* b) {
+  shift_hue_blocks(count, shift, rounds_down, r, g, b);
 }
 #else
-void shift_hue_planes_baseline(int width, uint8_t shift, const uint64_t* rounds_down, int32_t* r, int32_t* g,
-                               int32_t* b) {
-  shift_hue_blocks(width, shift, rounds_down, r, g, b);
+void shift_hue_planes_baseline(size_t count, uint8_t shift, const uint64_t* rounds_down, uint8_t* r, uint8_t* g,
+                      uint8_t* b) {
+  shift_hue_blocks(count, shift, rounds_down, r, g, b);
 }
 #endif
 

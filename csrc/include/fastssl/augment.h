@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "fastssl/image.h"
+#include "fastssl/planes.h"
 #include "fastssl/resample.h"
 #include "fastssl/rng.h"
 
@@ -70,10 +71,15 @@ struct Placement {
   double origin_x = 0, origin_y = 0;
 };
 
+// Buffers of render_view, reused between calls to avoid allocations.
+struct ViewScratch {
+  ImageBuffer resized;  // the resampled view, interleaved
+  PlanesBuffer planes;  // the same, split into planes for the ops
+};
+
 // Renders one view: crop (the params' box, placed), resize, then the ops in
-// order, written to `out` (3 x height x width). `scratch` is reused between
-// calls to avoid allocations.
+// order, written to `out` (3 x height x width).
 void render_view(const ConstImage& decoded, const Placement& placement, const ViewSpec& spec,
-                 const ViewParams& params, OutputType type, PassOrder order, void* out, ImageBuffer& scratch);
+                 const ViewParams& params, OutputType type, PassOrder order, void* out, ViewScratch& scratch);
 
 }  // namespace fastssl

@@ -1,21 +1,21 @@
 // Pixel operations with Pillow's arithmetic (as torchvision applies them to PIL
-// images), in place on interleaved 8-bit RGB.
+// images), in place on the channel planes of an 8-bit RGB image.
 #pragma once
 
 #include <vector>
 
 #include "fastssl/hue_planes.h"
-#include "fastssl/image.h"
+#include "fastssl/planes.h"
 
 namespace fastssl {
 
-void adjust_brightness(const Image& img, float factor);  // ImageEnhance.Brightness
-void adjust_contrast(const Image& img, float factor);    // ImageEnhance.Contrast
-void adjust_saturation(const Image& img, float factor);  // ImageEnhance.Color
-void adjust_hue(const Image& img, float hue_factor);     // torchvision's PIL adjust_hue, in [-0.5, 0.5]
-void to_grayscale(const Image& img);                     // convert("L"), 3 channels kept
-void solarize(const Image& img, int threshold);          // ImageOps.solarize: v >= threshold -> 255 - v
-void gaussian_blur(const Image& img, float sigma);       // ImageFilter.GaussianBlur(radius=sigma)
+void adjust_brightness(const Planes& img, float factor);  // ImageEnhance.Brightness
+void adjust_contrast(const Planes& img, float factor);   // ImageEnhance.Contrast
+void adjust_saturation(const Planes& img, float factor);  // ImageEnhance.Color
+void adjust_hue(const Planes& img, float hue_factor);    // torchvision's PIL adjust_hue, in [-0.5, 0.5]
+void to_grayscale(const Planes& img);                    // convert("L"), 3 channels kept
+void solarize(const Planes& img, int threshold);         // ImageOps.solarize: v >= threshold -> 255 - v
+void gaussian_blur(const Planes& img, float sigma);      // ImageFilter.GaussianBlur(radius=sigma)
 
 // The hue kernels this CPU runs, best first (adjust_hue takes the first), so
 // that tests can check each against Pillow.
@@ -24,6 +24,6 @@ struct HueKernel {
   HuePlanesKernel run;
 };
 std::vector<HueKernel> hue_kernels();
-void adjust_hue(const Image& img, float hue_factor, HuePlanesKernel kernel);
+void adjust_hue(const Planes& img, float hue_factor, HuePlanesKernel kernel);
 
 }  // namespace fastssl

@@ -57,7 +57,7 @@ class Engine {
   struct Scratch {
     Bytes file;
     ImageBuffer decoded;
-    ImageBuffer view;
+    ViewScratch view;
     std::vector<ViewParams> params;
   };
 

@@ -1,4 +1,4 @@
-// The inner loop of the hue shift, over 32-bit channel planes, compiled once per
+// The inner loop of the hue shift, over channel planes, compiled once per
 // x86-64 level (CMakeLists.txt): GCC lowers generic vectors wider than the
 // baseline's to scalar code before target_clones could widen them, so the wide
 // kernels need translation units of their own. They share nothing inline with
@@ -28,15 +28,15 @@ static inline T hue_numerator(T r, T g, T b, T max, T cr) {
   return max == r ? (g >= b ? g - b : 6 * cr + g - b) : (max == g ? 2 * cr + b - r : 4 * cr + r - g);
 }
 
-// In place: planes (r, g, b) of `width` pixels, padded to a multiple of 16 with
-// zeros, become the same pixels with their 8-bit hue shifted by `shift`.
-using HuePlanesKernel = void (*)(int width, uint8_t shift, const uint64_t* rounds_down, int32_t* r, int32_t* g,
-                                 int32_t* b);
+// In place: `count` pixels of the planes (r, g, b), a multiple of 16 (planes.h),
+// become the same pixels with their 8-bit hue shifted by `shift`.
+using HuePlanesKernel = void (*)(size_t count, uint8_t shift, const uint64_t* rounds_down, uint8_t* r, uint8_t* g,
+                                 uint8_t* b);
 
-void shift_hue_planes_baseline(int, uint8_t, const uint64_t*, int32_t*, int32_t*, int32_t*);
+void shift_hue_planes_baseline(size_t, uint8_t, const uint64_t*, uint8_t*, uint8_t*, uint8_t*);
 #ifdef FASTSSL_HUE_X86_LEVELS
-void shift_hue_planes_x86_64_v3(int, uint8_t, const uint64_t*, int32_t*, int32_t*, int32_t*);  // AVX2
-void shift_hue_planes_x86_64_v4(int, uint8_t, const uint64_t*, int32_t*, int32_t*, int32_t*);  // AVX-512
+void shift_hue_planes_x86_64_v3(size_t, uint8_t, const uint64_t*, uint8_t*, uint8_t*, uint8_t*);  // AVX2
+void shift_hue_planes_x86_64_v4(size_t, uint8_t, const uint64_t*, uint8_t*, uint8_t*, uint8_t*);  // AVX-512
 #endif
 
 }  // namespace fastssl
