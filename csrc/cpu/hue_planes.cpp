@@ -1,7 +1,7 @@
 // The hue shift's inner loop (hue_planes.h), in blocks of as many 32-bit lanes
 // as this translation unit's instruction set holds in one register. Pillow's
 // float and double steps (pixel_math.h, which the CUDA kernels use) equal exact
-// rational arithmetic with float32 divisions, checked over all 2^24 colors
+// rational arithmetic with float32 divisions and products, checked over all 2^24 colors
 // (tests/engine/test_ops.py), except for the round-downs the table records.
 #include "fastssl/hue_planes.h"
 
@@ -68,13 +68,12 @@ void store(Lanes values, uint8_t* bytes) {
 }
 #endif
 
-// Rounds num / den half up (num < 2^24): the float quotient is never within
-// rounding distance of a half there (checked exhaustively).
-Lanes rounded_quotient(Lanes num, float den) {
-  const FloatLanes q = as_float(num) / den;
-  const Lanes whole = truncated(q);
-  return whole - ((q - as_float(whole)) >= 0.5f);  // a true comparison is -1
-}
+// Quotients by the constants 255 and 65025 without a division: trunc(float(x) *
+// (1.0f / den)) is floor(x / den) for every x below 2^23 (den = 255) or 2^24
+// (65025), checked one by one; the kernel's x stay below 65,153 and 16,613,888.
+// Rounding num / den half up is then floor((num + den / 2) / den): den is odd, no ties.
+Lanes quotient(Lanes x, int den) { return truncated(as_float(x) * (1.0f / static_cast<float>(den))); }
+Lanes rounded_quotient(Lanes num, int den) { return quotient(num + den / 2, den); }
 
 bool any(Lanes mask) {
   uint64_t words[kBlockBytes / 8];
@@ -140,11 +139,11 @@ void shift_hue_blocks(size_t count, uint8_t shift, const uint64_t* rounds_down, 
     const Lanes s = truncated(as_float(255 * cr) / as_float(max_lanes(v, broadcast(1))));
     const Lanes h = (hue + shift) & 255;  // a gray pixel's hue does not matter: s = 0 gives (v, v, v)
     // HSV -> RGB: sector i, and m / 255 its fraction
-    const Lanes i = truncated(as_float(6 * h) / 255.0f);
+    const Lanes i = quotient(6 * h, 255);
     const Lanes m = 6 * h - 255 * i;
-    const Lanes p = rounded_quotient(v * (255 - s), 255.0f);
-    const Lanes q = rounded_quotient(v * (65025 - s * m), 65025.0f);
-    const Lanes t = rounded_quotient(v * (65025 - s * (255 - m)), 65025.0f);
+    const Lanes p = rounded_quotient(v * (255 - s), 255);
+    const Lanes q = rounded_quotient(v * (65025 - s * m), 65025);
+    const Lanes t = rounded_quotient(v * (65025 - s * (255 - m)), 65025);
     // sectors 0..5 (6 is 0 again): (v,t,p) (q,v,p) (p,v,t) (p,q,v) (t,p,v) (v,p,q)
     const Lanes out_r = (i == 0) | (i == 5) | (i == 6) ? v : (i == 1 ? q : (i == 4 ? t : p));
     const Lanes out_g = (i == 1) | (i == 2) ? v : ((i == 0) | (i == 6) ? t : (i == 3 ? q : p));
