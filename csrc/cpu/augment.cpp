@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "fastssl/color.h"
+#include "fastssl/pixel_math.h"
 #include "fastssl/simd.h"
 
 namespace fastssl {
@@ -80,14 +81,13 @@ void apply(const Planes& img, const OpParams& p) {
 
 // torchvision's ToDtype(float32, scale=True) then Normalize, in float32 as torch computes them.
 FASTSSL_VECTORIZED void write_float(const Planes& img, const ViewSpec& spec, float* __restrict out) {
-  const size_t n = img.pixels();  // a local: byte stores could alias img
-  const float inv255 = static_cast<float>(1.0 / 255.0);
+  const size_t n = img.pixels();
   for (int c = 0; c < 3; ++c) {
     const float mean = spec.normalize ? spec.mean[c] : 0.0f;
     const float std = spec.normalize ? spec.std[c] : 1.0f;
     const uint8_t* __restrict src = img.channel(c);
     float* __restrict dst = out + n * static_cast<size_t>(c);
-    for (size_t i = 0; i < n; ++i) dst[i] = (static_cast<float>(src[i]) * inv255 - mean) / std;
+    for (size_t i = 0; i < n; ++i) dst[i] = normalized(src[i], mean, std);
   }
 }
 

@@ -26,12 +26,13 @@ ColorScratch& thread_scratch() {
   return scratch;
 }
 
-// Pointers are restrict-qualified locals: byte stores may alias anything, and
-// without that promise the compiler reloads every operand and cannot vectorize.
+// Pointers are restrict-qualified locals, and sizes are copied into locals: byte
+// stores may alias anything (the Planes too), and without those promises the
+// compiler reloads every operand and cannot vectorize.
 
 // blend() of every byte against one constant (brightness: 0, contrast: the mean).
 FASTSSL_VECTORIZED void blend_constant(const Planes& img, int degenerate, float alpha) {
-  const size_t n = img.pixels();  // a local: byte stores could alias img
+  const size_t n = img.pixels();
   for (int c = 0; c < 3; ++c) {
     uint8_t* __restrict p = img.channel(c);
     for (size_t i = 0; i < n; ++i) p[i] = blend(degenerate, p[i], alpha);
@@ -54,7 +55,7 @@ FASTSSL_VECTORIZED uint64_t luma_sum(const Planes& img) {
 
 // blend() of every channel against the pixel's own luma (ImageEnhance.Color).
 FASTSSL_VECTORIZED void blend_luma(const Planes& img, float alpha) {
-  const size_t n = img.pixels();  // a local: byte stores could alias img
+  const size_t n = img.pixels();
   uint8_t* __restrict r = img.channel(0);
   uint8_t* __restrict g = img.channel(1);
   uint8_t* __restrict b = img.channel(2);
@@ -67,7 +68,7 @@ FASTSSL_VECTORIZED void blend_luma(const Planes& img, float alpha) {
 }
 
 FASTSSL_VECTORIZED void gray_planes(const Planes& img) {
-  const size_t n = img.pixels();  // a local: byte stores could alias img
+  const size_t n = img.pixels();
   uint8_t* __restrict r = img.channel(0);
   uint8_t* __restrict g = img.channel(1);
   uint8_t* __restrict b = img.channel(2);
@@ -255,7 +256,7 @@ void adjust_hue(const Planes& img, float hue_factor) {
 void to_grayscale(const Planes& img) { gray_planes(img); }
 
 FASTSSL_VECTORIZED void solarize(const Planes& img, int threshold) {
-  const size_t n = img.pixels();  // a local: byte stores could alias img
+  const size_t n = img.pixels();
   for (int c = 0; c < 3; ++c) {
     uint8_t* __restrict p = img.channel(c);
     for (size_t i = 0; i < n; ++i) p[i] = solarize_value(p[i], threshold);
