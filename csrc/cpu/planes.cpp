@@ -18,8 +18,6 @@ Planes PlanesBuffer::resize(int height, int width) {
   return p;
 }
 
-using Bytes16 = uint8_t __attribute__((vector_size(16)));
-
 // Each channel of 16 pixels (48 bytes: a, b, c) gathered by two two-vector shuffles:
 // `first` takes the channel's bytes of a and b, `second` appends those of c.
 struct ChannelShuffle {

@@ -102,7 +102,6 @@ FASTSSL_VECTORIZED void vertical_pass(const ConstImage& src, const Coefficients&
   }
 }
 
-using Bytes16 = uint8_t __attribute__((vector_size(16)));
 using Words4 = uint32_t __attribute__((vector_size(16)));
 
 // Pixels x..x+3 of four source rows become pixels y..y+3 of four output rows:

@@ -8,3 +8,13 @@
 #else
 #define FASTSSL_VECTORIZED
 #endif
+
+#include <cstdint>
+
+namespace fastssl {
+
+// 16 bytes as one generic vector: every x86-64 level (and NEON) holds it in a
+// register, so its shuffles stay vector code in every clone.
+using Bytes16 = uint8_t __attribute__((vector_size(16)));
+
+}  // namespace fastssl
