@@ -83,10 +83,18 @@ RgbArray on_planes(const RgbArray& src, Op op) {
   return out;
 }
 
-std::vector<std::string> hue_kernel_names() {
+std::vector<std::string> kernel_level_names() {
   std::vector<std::string> names;
-  for (const fastssl::HueKernel& k : fastssl::hue_kernels()) names.emplace_back(k.name);
+  for (const fastssl::KernelLevel& level : fastssl::kernel_levels()) names.emplace_back(level.name);
   return names;
+}
+
+// The kernels of the named level (kernel_levels()), or of the best one for "".
+const fastssl::KernelLevel& kernel_level_of(const std::string& name) {
+  for (const fastssl::KernelLevel& level : fastssl::kernel_levels())
+    if (name.empty() || name == level.name) return level;
+  throw py::value_error("no kernel level '" + name + "' for this CPU; it runs: " +
+                        py::str(py::cast(kernel_level_names())).cast<std::string>());
 }
 
 // Single augmentation ops on copies of (H, W, 3) arrays, to test each against Pillow.
@@ -94,20 +102,23 @@ void bind_ops(py::module_& ops) {
   ops.def(
       "resample",
       [](RgbArray src, std::tuple<double, double, double, double> box, int height, int width,
-         const std::string& interpolation, bool pillow13_order) {
+         const std::string& interpolation, bool pillow13_order, const std::string& kernel) {
         auto [x0, y0, x1, y1] = box;
         fastssl::ConstImage in = const_image_of(src);
         if (!(0 <= x0 && x0 < x1 && x1 <= in.width && 0 <= y0 && y0 < y1 && y1 <= in.height))
           throw py::value_error("box must lie inside the image and be non-empty");
         if (height <= 0 || width <= 0) throw py::value_error("output size must be positive");
+        const fastssl::WeightedRowsKernel rows_kernel = kernel_level_of(kernel).weighted_rows;
         RgbArray out({height, width, 3});
         fastssl::resample(in, fastssl::Box{x0, y0, x1, y1}, interpolation_of(interpolation), image_of(out),
-                          pillow13_order ? fastssl::PassOrder::pillow13 : fastssl::PassOrder::horizontal_first);
+                          pillow13_order ? fastssl::PassOrder::pillow13 : fastssl::PassOrder::horizontal_first, {},
+                          rows_kernel);
         return out;
       },
       py::arg("src"), py::arg("box"), py::arg("height"), py::arg("width"), py::arg("interpolation"),
-      py::arg("pillow13_order") = false);
-  ops.def("hue_kernels", hue_kernel_names, "Names of the hue kernels this CPU runs, best first.");
+      py::arg("pillow13_order") = false, py::arg("kernel") = "",
+      "Crop + resize with the best kernels for this CPU, or the named level's (kernel_levels()).");
+  ops.def("kernel_levels", kernel_level_names, "The kernel levels this CPU runs, best first.");
   auto unary = [&ops](const char* name, void (*fn)(const fastssl::Planes&, float)) {
     ops.def(name, [fn](RgbArray src, float value) { return on_planes(src, [&](const fastssl::Planes& p) { fn(p, value); }); });
   };
@@ -118,14 +129,11 @@ void bind_ops(py::module_& ops) {
   ops.def(
       "adjust_hue",
       [](RgbArray src, float hue_factor, const std::string& kernel) {
-        for (const fastssl::HueKernel& k : fastssl::hue_kernels())
-          if (kernel.empty() || kernel == k.name)
-            return on_planes(src, [&](const fastssl::Planes& p) { fastssl::adjust_hue(p, hue_factor, k.run); });
-        throw py::value_error("no hue kernel '" + kernel + "' for this CPU; it runs: " +
-                              py::str(py::cast(hue_kernel_names())).cast<std::string>());
+        const fastssl::HuePlanesKernel hue_kernel = kernel_level_of(kernel).shift_hue;
+        return on_planes(src, [&](const fastssl::Planes& p) { fastssl::adjust_hue(p, hue_factor, hue_kernel); });
       },
       py::arg("src"), py::arg("hue_factor"), py::arg("kernel") = "",
-      "Hue shift with the best kernel for this CPU, or the named one (hue_kernels()).");
+      "Hue shift with the best kernel for this CPU, or the named level's (kernel_levels()).");
   ops.def("solarize", [](RgbArray src, int threshold) {
     return on_planes(src, [&](const fastssl::Planes& p) { fastssl::solarize(p, threshold); });
   });

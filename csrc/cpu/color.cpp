@@ -233,24 +233,9 @@ void adjust_contrast(const Planes& img, float factor) {
 
 void adjust_saturation(const Planes& img, float factor) { blend_luma(img, factor); }
 
-std::vector<HueKernel> hue_kernels() {
-  std::vector<HueKernel> kernels;
-#ifdef FASTSSL_HUE_X86_LEVELS
-  if (__builtin_cpu_supports("x86-64-v4")) kernels.push_back({"x86-64-v4", shift_hue_planes_x86_64_v4});
-  if (__builtin_cpu_supports("x86-64-v3")) kernels.push_back({"x86-64-v3", shift_hue_planes_x86_64_v3});
-#endif
-  kernels.push_back({"baseline", shift_hue_planes_baseline});
-  return kernels;
-}
-
 // torchvision's PIL hue shift, by a kernel of hue_planes.h.
 void adjust_hue(const Planes& img, float hue_factor, HuePlanesKernel kernel) {
   kernel(img.stride, hue_shift_of(hue_factor), hue_rounds_down(), img.channel(0), img.channel(1), img.channel(2));
-}
-
-void adjust_hue(const Planes& img, float hue_factor) {
-  static const HuePlanesKernel best = hue_kernels().front().run;
-  adjust_hue(img, hue_factor, best);
 }
 
 void to_grayscale(const Planes& img) { gray_planes(img); }

@@ -29,7 +29,7 @@ struct Coefficients {
 struct ResampleScratch {
   Coefficients horizontal, vertical;
   ImageBuffer temp, columns, resized;
-  ScratchVector<int32_t> acc;
+  ScratchVector<const uint8_t*> rows;  // a window's source rows, for the vertical pass
 };
 
 ResampleScratch& thread_scratch() {
@@ -62,43 +62,16 @@ void precompute(double in0, double in1, int limit, int out_size, Interpolation i
 }
 
 // Row by row: every output row is a weighted sum of whole source rows, so the
-// inner loop runs along the row and vectorizes.
-FASTSSL_VECTORIZED void vertical_pass(const ConstImage& src, const Coefficients& c, const Image& dst) {
+// kernel's inner loop runs along the rows and vectorizes.
+void vertical_pass(const ConstImage& src, const Coefficients& c, const Image& dst, WeightedRowsKernel kernel) {
   const size_t row_bytes = static_cast<size_t>(dst.width) * 3;
-  ScratchVector<int32_t>& acc_buffer = thread_scratch().acc;
-  acc_buffer.resize(row_bytes);
-  int32_t* __restrict acc = acc_buffer.data();  // restrict: byte stores below may not alias it
+  ScratchVector<const uint8_t*>& rows = thread_scratch().rows;
+  rows.resize(static_cast<size_t>(c.taps));
   for (int y = 0; y < dst.height; ++y) {
-    const int32_t* k = &c.weights[static_cast<size_t>(y) * c.taps];
-    // Taps in pairs, and the last one or two with the conversion to bytes, so
-    // that the accumulator makes few trips through memory. Every window has a
-    // tap: its center lies inside the box and the support is at least 1.
+    // Every window has a tap: its center lies inside the box and the support is at least 1.
     const int count = c.count[y];
-    if (count == 1) {
-      const uint8_t* __restrict in = src.row(c.first[y]);
-      uint8_t* __restrict out = dst.row(y);
-      for (size_t x = 0; x < row_bytes; ++x) out[x] = fixed_to_u8(kRoundingTerm + in[x] * k[0]);
-      continue;
-    }
-    int t = 0;
-    for (size_t x = 0; x < row_bytes; ++x) acc[x] = kRoundingTerm;
-    for (; t + 2 < count; t += 2) {
-      const uint8_t* __restrict in0 = src.row(c.first[y] + t);
-      const uint8_t* __restrict in1 = src.row(c.first[y] + t + 1);
-      const int32_t w0 = k[t], w1 = k[t + 1];
-      for (size_t x = 0; x < row_bytes; ++x) acc[x] += in0[x] * w0 + in1[x] * w1;
-    }
-    uint8_t* __restrict out = dst.row(y);
-    if (t + 2 == count) {
-      const uint8_t* __restrict in0 = src.row(c.first[y] + t);
-      const uint8_t* __restrict in1 = src.row(c.first[y] + t + 1);
-      const int32_t w0 = k[t], w1 = k[t + 1];
-      for (size_t x = 0; x < row_bytes; ++x) out[x] = fixed_to_u8(acc[x] + in0[x] * w0 + in1[x] * w1);
-    } else {
-      const uint8_t* __restrict in0 = src.row(c.first[y] + t);
-      const int32_t w0 = k[t];
-      for (size_t x = 0; x < row_bytes; ++x) out[x] = fixed_to_u8(acc[x] + in0[x] * w0);
-    }
+    for (int t = 0; t < count; ++t) rows[t] = src.row(c.first[y] + t);
+    kernel(row_bytes, count, rows.data(), &c.weights[static_cast<size_t>(y) * c.taps], dst.row(y));
   }
 }
 
@@ -159,13 +132,13 @@ FASTSSL_VECTORIZED void transpose(const ConstImage& src, const Image& dst) {
 
 // The horizontal pass is the vertical pass of the transposed image: transposing
 // there and back costs less than multiply-adds that cannot run along a row.
-void horizontal_pass(const ConstImage& src, const Coefficients& c, const Image& dst) {
+void horizontal_pass(const ConstImage& src, const Coefficients& c, const Image& dst, WeightedRowsKernel kernel) {
   ImageBuffer& columns = thread_scratch().columns;
   ImageBuffer& resized = thread_scratch().resized;
   columns.resize(src.width, src.height);
   transpose(src, columns.image());
   resized.resize(dst.width, src.height);
-  vertical_pass(columns.view(), c, resized.image());
+  vertical_pass(columns.view(), c, resized.image(), kernel);
   transpose(resized.view(), dst);
 }
 
@@ -216,7 +189,7 @@ bool vertical_pass_first(const Box& box, int out_height, int out_width, PassOrde
 }
 
 void resample(const ConstImage& src, const Box& box, Interpolation interpolation, const Image& dst, PassOrder order,
-              Mirror mirror) {
+              Mirror mirror, WeightedRowsKernel kernel) {
   if (interpolation == Interpolation::nearest) return nearest(src, box, dst, mirror);
   const ReadableWindow rw = readable_window(box, src.height, src.width);
   ResampleScratch& scratch = thread_scratch();
@@ -237,8 +210,8 @@ void resample(const ConstImage& src, const Box& box, Interpolation interpolation
     if (mirror.vertical) reverse_outputs(cv);
     const ConstImage columns{window.data + 3 * static_cast<size_t>(x_first), y_limit, x_last - x_first, src.stride};
     temp.resize(dst.height, x_last - x_first);
-    vertical_pass(columns, cv, temp.image());
-    horizontal_pass(temp.view(), ch, dst);
+    vertical_pass(columns, cv, temp.image(), kernel);
+    horizontal_pass(temp.view(), ch, dst, kernel);
     return;
   }
   // Only the rows the vertical windows touch go through the horizontal pass.
@@ -249,8 +222,8 @@ void resample(const ConstImage& src, const Box& box, Interpolation interpolation
   if (mirror.vertical) reverse_outputs(cv);
   temp.resize(y_last - y_first, dst.width);
   const ConstImage rows{window.row(y_first), y_last - y_first, window.width, window.stride};
-  horizontal_pass(rows, ch, temp.image());
-  vertical_pass(temp.view(), cv, dst);
+  horizontal_pass(rows, ch, temp.image(), kernel);
+  vertical_pass(temp.view(), cv, dst, kernel);
 }
 
 }  // namespace fastssl

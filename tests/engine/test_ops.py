@@ -45,13 +45,15 @@ def test_crop_resize(ops, image, interpolation, box_fraction, size):
     box = (min(box[0], box[2] - 1), min(box[1], box[3] - 1), box[2], box[3])
     reference = Image.fromarray(image).crop(box).resize((size[1], size[0]), INTERPOLATIONS[interpolation])
     pillow13 = _ext.pillow_resize_pass_order() == "pillow13"
-    assert_equal(ops.resample(image, box, size[0], size[1], interpolation, pillow13), reference)
+    for kernel in ops.kernel_levels():
+        assert_equal(ops.resample(image, box, size[0], size[1], interpolation, pillow13, kernel), reference)
 
 
 @pytest.mark.parametrize("interpolation", ["bilinear", "bicubic"])
 def test_crop_resize_every_small_shape(ops, interpolation):
     """Random images, boxes and output sizes from 1 to 40 pixels: the resampler moves pixels in
-    4x4 blocks away from the edges and one by one along them, so every size modulo 4 matters."""
+    4x4 blocks away from the edges and one by one along them, and its kernels take rows in blocks
+    of 16 to 64 bytes and the rest under masks or one by one, so every size modulo 4 matters."""
     pillow13 = _ext.pillow_resize_pass_order() == "pillow13"
     rng = np.random.default_rng(11)
     for _ in range(300):
@@ -60,7 +62,8 @@ def test_crop_resize_every_small_shape(ops, interpolation):
         x0, y0 = int(rng.integers(0, width)), int(rng.integers(0, height))
         box = (x0, y0, int(rng.integers(x0 + 1, width + 1)), int(rng.integers(y0 + 1, height + 1)))
         reference = Image.fromarray(image).crop(box).resize((out_w, out_h), INTERPOLATIONS[interpolation])
-        assert_equal(ops.resample(image, box, out_h, out_w, interpolation, pillow13), reference)
+        for kernel in ops.kernel_levels():
+            assert_equal(ops.resample(image, box, out_h, out_w, interpolation, pillow13, kernel), reference)
 
 
 @pytest.mark.parametrize("interpolation", ["bilinear", "bicubic"])
@@ -86,7 +89,7 @@ def test_enhance(ops, image, name, enhancer, factor):
 @pytest.mark.parametrize("hue", [-0.5, -0.31, -0.013, 0.0, 0.1, 0.37, 0.5])
 def test_hue(ops, image, hue):
     reference = F.adjust_hue(Image.fromarray(image), hue)
-    for kernel in ops.hue_kernels():
+    for kernel in ops.kernel_levels():
         assert_equal(ops.adjust_hue(image, hue, kernel), reference)
 
 
@@ -102,15 +105,17 @@ def test_hue_of_every_color(ops, every_color, hue):
     """The hue kernels replace Pillow's float steps with exact fractions and a table of where
     Pillow rounds down; every color, through every kernel this CPU runs, proves them equal."""
     reference = np.asarray(F.adjust_hue(Image.fromarray(every_color), hue))
-    assert ops.hue_kernels()[-1] == "baseline"
-    for kernel in ops.hue_kernels():
+    assert ops.kernel_levels()[-1] == "baseline"
+    for kernel in ops.kernel_levels():
         differ = (ops.adjust_hue(every_color, hue, kernel) != reference).any(axis=-1)
         assert not differ.any(), f"{kernel}: {differ.sum()} colors differ, the first {every_color[differ][:3].tolist()}"
 
 
-def test_hue_kernels_by_name(ops, image):
-    with pytest.raises(ValueError, match="no hue kernel 'avx9' for this CPU; it runs: .*'baseline'"):
+def test_kernel_levels_by_name(ops, image):
+    with pytest.raises(ValueError, match="no kernel level 'avx9' for this CPU; it runs: .*'baseline'"):
         ops.adjust_hue(image, 0.1, "avx9")
+    with pytest.raises(ValueError, match="no kernel level 'avx9'"):
+        ops.resample(image, (0, 0, 1, 1), 4, 4, "bilinear", False, "avx9")
 
 
 @pytest.mark.parametrize("sigma", [0.1, 0.5, 1.0, 1.7, 2.0, 6.5])

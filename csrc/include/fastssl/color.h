@@ -2,9 +2,7 @@
 // images), in place on the channel planes of an 8-bit RGB image.
 #pragma once
 
-#include <vector>
-
-#include "fastssl/hue_planes.h"
+#include "fastssl/kernel_levels.h"
 #include "fastssl/planes.h"
 
 namespace fastssl {
@@ -12,18 +10,10 @@ namespace fastssl {
 void adjust_brightness(const Planes& img, float factor);  // ImageEnhance.Brightness
 void adjust_contrast(const Planes& img, float factor);   // ImageEnhance.Contrast
 void adjust_saturation(const Planes& img, float factor);  // ImageEnhance.Color
-void adjust_hue(const Planes& img, float hue_factor);    // torchvision's PIL adjust_hue, in [-0.5, 0.5]
+// torchvision's PIL adjust_hue, hue_factor in [-0.5, 0.5]; every kernel gives the same bytes.
+void adjust_hue(const Planes& img, float hue_factor, HuePlanesKernel kernel = best_kernel_level().shift_hue);
 void to_grayscale(const Planes& img);                    // convert("L"), 3 channels kept
 void solarize(const Planes& img, int threshold);         // ImageOps.solarize: v >= threshold -> 255 - v
 void gaussian_blur(const Planes& img, float sigma);      // ImageFilter.GaussianBlur(radius=sigma)
-
-// The hue kernels this CPU runs, best first (adjust_hue takes the first), so
-// that tests can check each against Pillow.
-struct HueKernel {
-  const char* name;
-  HuePlanesKernel run;
-};
-std::vector<HueKernel> hue_kernels();
-void adjust_hue(const Planes& img, float hue_factor, HuePlanesKernel kernel);
 
 }  // namespace fastssl

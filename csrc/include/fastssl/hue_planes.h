@@ -34,7 +34,7 @@ using HuePlanesKernel = void (*)(size_t count, uint8_t shift, const uint64_t* ro
                                  uint8_t* b);
 
 void shift_hue_planes_baseline(size_t, uint8_t, const uint64_t*, uint8_t*, uint8_t*, uint8_t*);
-#ifdef FASTSSL_HUE_X86_LEVELS
+#ifdef FASTSSL_X86_LEVELS
 void shift_hue_planes_x86_64_v3(size_t, uint8_t, const uint64_t*, uint8_t*, uint8_t*, uint8_t*);  // AVX2
 void shift_hue_planes_x86_64_v4(size_t, uint8_t, const uint64_t*, uint8_t*, uint8_t*, uint8_t*);  // AVX-512
 #endif

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "fastssl/image.h"
+#include "fastssl/kernel_levels.h"
 
 namespace fastssl {
 
@@ -37,7 +38,9 @@ struct Mirror {
 // Resizes `box` of `src` into `dst` (dst.height x dst.width). With an integer
 // box this is bit-exact with PIL's img.crop(box).resize(size, interpolation)
 // (then flipped as `mirror` says) when `order` matches the installed Pillow.
+// Every kernel gives the same bytes; tests pick each in turn.
 void resample(const ConstImage& src, const Box& box, Interpolation interpolation, const Image& dst,
-              PassOrder order = PassOrder::horizontal_first, Mirror mirror = {});
+              PassOrder order = PassOrder::horizontal_first, Mirror mirror = {},
+              WeightedRowsKernel kernel = best_kernel_level().weighted_rows);
 
 }  // namespace fastssl

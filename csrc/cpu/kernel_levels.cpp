@@ -1,0 +1,20 @@
+#include "fastssl/kernel_levels.h"
+
+namespace fastssl {
+
+const std::vector<KernelLevel>& kernel_levels() {
+  static const std::vector<KernelLevel> levels = [] {
+    std::vector<KernelLevel> found;
+#ifdef FASTSSL_X86_LEVELS
+    if (__builtin_cpu_supports("x86-64-v4"))
+      found.push_back({"x86-64-v4", shift_hue_planes_x86_64_v4, weighted_rows_x86_64_v4});
+    if (__builtin_cpu_supports("x86-64-v3"))
+      found.push_back({"x86-64-v3", shift_hue_planes_x86_64_v3, weighted_rows_x86_64_v3});
+#endif
+    found.push_back({"baseline", shift_hue_planes_baseline, weighted_rows_baseline});
+    return found;
+  }();
+  return levels;
+}
+
+}  // namespace fastssl

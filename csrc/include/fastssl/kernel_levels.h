@@ -1,0 +1,23 @@
+// The kernels compiled once per x86-64 level (CMakeLists.txt; hue_planes.h says
+// why), and which of them this CPU runs.
+#pragma once
+
+#include <vector>
+
+#include "fastssl/hue_planes.h"
+#include "fastssl/weighted_rows.h"
+
+namespace fastssl {
+
+struct KernelLevel {
+  const char* name;  // "x86-64-v4" (AVX-512), "x86-64-v3" (AVX2) or "baseline"
+  HuePlanesKernel shift_hue;
+  WeightedRowsKernel weighted_rows;
+};
+
+// The levels this CPU runs, best first; the baseline, last, runs everywhere.
+const std::vector<KernelLevel>& kernel_levels();
+
+inline const KernelLevel& best_kernel_level() { return kernel_levels().front(); }
+
+}  // namespace fastssl
