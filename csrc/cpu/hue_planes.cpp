@@ -7,6 +7,8 @@
 
 #include <cstring>
 
+#include "fastssl/simd.h"
+
 #if defined(__AVX2__)
 #include <immintrin.h>
 #endif
@@ -156,21 +158,9 @@ void shift_hue_blocks(size_t count, uint8_t shift, const uint64_t* rounds_down, 
 
 }  // namespace
 
-#if defined(__AVX512F__)
-void shift_hue_planes_x86_64_v4(size_t count, uint8_t shift, const uint64_t* rounds_down, uint8_t* r, uint8_t* g,
-                      uint8_t* b) {
+void FASTSSL_KERNEL_NAME(shift_hue_planes)(size_t count, uint8_t shift, const uint64_t* rounds_down, uint8_t* r,
+                                           uint8_t* g, uint8_t* b) {
   shift_hue_blocks(count, shift, rounds_down, r, g, b);
 }
-#elif defined(__AVX2__)
-void shift_hue_planes_x86_64_v3(size_t count, uint8_t shift, const uint64_t* rounds_down, uint8_t* r, uint8_t* g,
-                      uint8_t* b) {
-  shift_hue_blocks(count, shift, rounds_down, r, g, b);
-}
-#else
-void shift_hue_planes_baseline(size_t count, uint8_t shift, const uint64_t* rounds_down, uint8_t* r, uint8_t* g,
-                      uint8_t* b) {
-  shift_hue_blocks(count, shift, rounds_down, r, g, b);
-}
-#endif
 
 }  // namespace fastssl

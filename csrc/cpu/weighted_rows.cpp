@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "fastssl/resample_math.h"  // kPrecisionBits; none of its inline functions is used here
+#include "fastssl/simd.h"
 
 #if defined(__AVX2__)
 #include <immintrin.h>
@@ -101,18 +102,9 @@ void weighted_rows_blocks(size_t n, int taps, const uint8_t* const* rows, const 
 
 }  // namespace
 
-#if defined(__AVX512F__)
-void weighted_rows_x86_64_v4(size_t n, int taps, const uint8_t* const* rows, const int32_t* weights, uint8_t* out) {
+void FASTSSL_KERNEL_NAME(weighted_rows)(size_t n, int taps, const uint8_t* const* rows, const int32_t* weights,
+                                        uint8_t* out) {
   weighted_rows_blocks(n, taps, rows, weights, out);
 }
-#elif defined(__AVX2__)
-void weighted_rows_x86_64_v3(size_t n, int taps, const uint8_t* const* rows, const int32_t* weights, uint8_t* out) {
-  weighted_rows_blocks(n, taps, rows, weights, out);
-}
-#else
-void weighted_rows_baseline(size_t n, int taps, const uint8_t* const* rows, const int32_t* weights, uint8_t* out) {
-  weighted_rows_blocks(n, taps, rows, weights, out);
-}
-#endif
 
 }  // namespace fastssl

@@ -11,6 +11,14 @@
 
 #include <cstdint>
 
+// In the translation units compiled once per level (kernel_levels.h), the name of
+// this level's copy of a kernel: CMakeLists.txt defines FASTSSL_KERNEL_LEVEL
+// (baseline, x86_64_v3, x86_64_v4) from the level, not from the flags, so that
+// extra flags such as -march=native still give every level its one definition.
+#define FASTSSL_LEVEL_NAME_(kernel, level) kernel##_##level
+#define FASTSSL_LEVEL_NAME(kernel, level) FASTSSL_LEVEL_NAME_(kernel, level)
+#define FASTSSL_KERNEL_NAME(kernel) FASTSSL_LEVEL_NAME(kernel, FASTSSL_KERNEL_LEVEL)
+
 namespace fastssl {
 
 // 16 bytes as one generic vector: every x86-64 level (and NEON) holds it in a
