@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "fastssl/resample_math.h"  // kPrecisionBits; none of its inline functions is used here
+#include "fastssl/resample_math.h"  // its constants only: its inline functions must not be emitted here
 #include "fastssl/simd.h"
 
 #if defined(__AVX2__)
@@ -15,8 +15,7 @@
 namespace fastssl {
 namespace {
 
-constexpr int32_t kRounding = 1 << (kPrecisionBits - 1);
-
+// fixed_to_u8 of resample_math.h, as a copy with internal linkage (weighted_rows.h says why).
 uint8_t clamped_byte(int32_t sum) {
   sum >>= kPrecisionBits;
   return static_cast<uint8_t>(sum < 0 ? 0 : (sum > 255 ? 255 : sum));
@@ -31,7 +30,7 @@ __m128i narrowed(__m512i sum) {
 }
 
 void weighted_rows_blocks(size_t n, int taps, const uint8_t* const* rows, const int32_t* weights, uint8_t* out) {
-  const __m512i rounding = _mm512_set1_epi32(kRounding);
+  const __m512i rounding = _mm512_set1_epi32(kRoundingTerm);
   size_t x = 0;
   for (; x + 64 <= n; x += 64) {
     __m512i sum[4] = {rounding, rounding, rounding, rounding};
@@ -55,7 +54,7 @@ __m256i weighted(const uint8_t* bytes, int32_t weight) {
 }
 
 void weighted_rows_blocks(size_t n, int taps, const uint8_t* const* rows, const int32_t* weights, uint8_t* out) {
-  const __m256i rounding = _mm256_set1_epi32(kRounding);
+  const __m256i rounding = _mm256_set1_epi32(kRoundingTerm);
   // The packs work within 128-bit halves; this puts their 4-byte groups back in order.
   const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
   size_t x = 0;
@@ -69,7 +68,7 @@ void weighted_rows_blocks(size_t n, int taps, const uint8_t* const* rows, const 
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + x), _mm256_permutevar8x32_epi32(bytes, order));
   }
   for (; x < n; ++x) {
-    int32_t sum = kRounding;
+    int32_t sum = kRoundingTerm;
     for (int t = 0; t < taps; ++t) sum += rows[t][x] * weights[t];
     out[x] = clamped_byte(sum);
   }
@@ -82,7 +81,7 @@ void weighted_rows_blocks(size_t n, int taps, const uint8_t* const* rows, const 
   int32_t sums[kChunk];
   for (size_t x0 = 0; x0 < n; x0 += kChunk) {
     const size_t m = std::min(kChunk, n - x0);
-    for (size_t x = 0; x < m; ++x) sums[x] = kRounding;
+    for (size_t x = 0; x < m; ++x) sums[x] = kRoundingTerm;
     int t = 0;
     for (; t + 2 <= taps; t += 2) {
       const uint8_t* in0 = rows[t] + x0;
