@@ -17,7 +17,9 @@
 // extra flags such as -march=native still give every level its one definition.
 #define FASTSSL_LEVEL_NAME_(kernel, level) kernel##_##level
 #define FASTSSL_LEVEL_NAME(kernel, level) FASTSSL_LEVEL_NAME_(kernel, level)
+#ifdef FASTSSL_KERNEL_LEVEL  // elsewhere FASTSSL_KERNEL_NAME stays undefined: a compile error, not a wrong name
 #define FASTSSL_KERNEL_NAME(kernel) FASTSSL_LEVEL_NAME(kernel, FASTSSL_KERNEL_LEVEL)
+#endif
 
 namespace fastssl {
 
