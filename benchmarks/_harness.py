@@ -91,17 +91,25 @@ def run_benchmark(
     """
     if not providers:
         raise ValueError("providers must not be empty")
+    baselines = {p: baseline for p in providers} if isinstance(baseline, str) else dict(baseline)
+    _check_baselines(providers, baselines)  # before the runs: a typo should not cost a benchmark
+    return report(name, measure(providers, runs, warmup), baselines, unit, results_dir)
+
+
+def measure(providers: Mapping[str, Provider], runs: int = 5, warmup: int = 1) -> Dict[str, List[float]]:
+    """The rates of every provider over ``runs`` interleaved rounds, after ``warmup`` untimed ones.
+
+    Each round starts one provider later than the previous one. A benchmark too large to keep
+    every provider alive at once (each with its own workers and buffers) measures them in
+    groups, one call per group, and reports them together.
+
+    Raises:
+        ValueError: If ``runs`` < 1 or ``warmup`` < 0.
+    """
     if runs < 1:
         raise ValueError(f"runs must be at least 1 but is {runs}")
     if warmup < 0:
         raise ValueError(f"warmup must be non-negative but is {warmup}")
-    baselines = {p: baseline for p in providers} if isinstance(baseline, str) else dict(baseline)
-    for provider in providers:
-        if baselines.get(provider) not in providers:
-            raise ValueError(
-                f"baseline of '{provider}' must be a provider but is {baselines.get(provider)!r}"
-            )
-
     for _ in range(warmup):
         for provider in providers.values():
             provider()
@@ -111,15 +119,39 @@ def run_benchmark(
         shift = run % len(names)  # rotate the order so no provider always goes first
         for p in names[shift:] + names[:shift]:
             rates[p].append(_rate(providers[p]))
+    return rates
 
+
+def report(
+    name: str,
+    rates: Mapping[str, List[float]],
+    baselines: Mapping[str, str],
+    unit: str = "items/s",
+    results_dir: Optional[Path] = RESULTS_DIR,
+) -> List[Result]:
+    """Prints the markdown table of ``rates`` (provider -> rates, as ``measure`` returns them)
+    and writes ``<name>.csv`` / ``.png``; ratios are to each provider's baseline in ``baselines``.
+
+    Raises:
+        ValueError: If a baseline names no provider.
+    """
+    _check_baselines(rates, baselines)
     medians = {p: statistics.median(r) for p, r in rates.items()}
-    results = [Result(p, rates[p], baselines[p], medians[baselines[p]]) for p in providers]
+    results = [Result(p, list(rates[p]), baselines[p], medians[baselines[p]]) for p in rates]
     print(format_table(results, unit))
     if results_dir is not None:
         results_dir.mkdir(parents=True, exist_ok=True)
         write_csv(results, results_dir / f"{name}.csv", unit)
         write_png(results, results_dir / f"{name}.png", unit, title=name)
     return results
+
+
+def _check_baselines(providers: Mapping[str, object], baselines: Mapping[str, str]) -> None:
+    for provider in providers:
+        if baselines.get(provider) not in providers:
+            raise ValueError(
+                f"baseline of '{provider}' must be a provider but is {baselines.get(provider)!r}"
+            )
 
 
 def _rate(provider: Provider) -> float:

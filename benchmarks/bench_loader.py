@@ -1,13 +1,14 @@
 """How many images/s (each giving all its views) does each data loading path deliver?
 
-Compares, in one interleaved run, fastssl's reference path (a torch DataLoader
-over ``fastssl.data.LightlyDataset`` with a ``fastssl.transforms`` preset) with
+Compares fastssl's reference path (a torch DataLoader over
+``fastssl.data.LightlyDataset`` with a ``fastssl.transforms`` preset) with
 Lightly itself (same DataLoader over ``lightly.data.LightlyDataset`` and
 ``lightly.transforms``), FastLoader on the C++ engine, on DALI (CPU-only mode,
 and the GPU when there is one), on the CUDA backend (GPU only) and a
-decode-only bound, for each preset and each
-number of DataLoader workers (threads for the engine and DALI). Loaders that are
-not installed here are left out.
+decode-only bound, for each preset and each number of DataLoader workers
+(threads for the engine and DALI); the loaders of one preset and worker count
+run interleaved, one such case after another. Loaders that are not installed
+here are left out.
 Ratios are relative to Lightly with the same workers (or to fastssl with 0
 workers when Lightly is not installed).
 
@@ -20,6 +21,7 @@ A new loading path is one entry in ``LOADERS``.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +30,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import torch
 from torch.utils.data import DataLoader, Subset
 
-from _harness import Provider, Result, add_run_arguments, run_benchmark
+from _harness import Provider, Result, add_run_arguments, measure, report
 from fastssl._ext import cpp_extension, dali, gpu, optional_module, pillow
 from fastssl.data.backends.cuda import cuda_unavailable
 from make_dataset import make_dataset
@@ -188,11 +190,19 @@ def main(argv: Optional[Sequence[str]] = None) -> List[Result]:
     n = 64 if args.quick else 2000
     data = args.data or make_dataset(DATA_DIR / f"synthetic{n}", n=n)
 
-    providers: Dict[str, Provider] = {}
+    print(
+        f"{args.images} images/run, batch {args.batch_size}, size {args.input_size}, "
+        f"{args.runs} runs, torch threads {torch.get_num_threads()}, data {data}, "
+        f"reference path on {pillow().detail}"
+    )
+    rates: Dict[str, List[float]] = {}
     baselines: Dict[str, str] = {}
     for preset in presets:
         for w in workers:
+            # One case's loaders at a time, interleaved with each other: all of them at once
+            # (their worker processes, prefetched batches, DALI pipelines) outgrew 24 GB.
             case = Case(data, preset, args.input_size, w, args.images, args.batch_size)
+            providers: Dict[str, Provider] = {}
             for loader in loaders:
                 name = f"{loader} {preset} w{w}"
                 providers[name] = LOADERS[loader][1](case)
@@ -201,14 +211,10 @@ def main(argv: Optional[Sequence[str]] = None) -> List[Result]:
                     if "lightly" in loaders
                     else f"{loaders[0]} {preset} w{workers[0]}"
                 )
-    print(
-        f"{args.images} images/run, batch {args.batch_size}, size {args.input_size}, "
-        f"{args.runs} runs, torch threads {torch.get_num_threads()}, data {data}, "
-        f"reference path on {pillow().detail}"
-    )
-    return run_benchmark(
-        args.name, providers, baselines, args.runs, args.warmup, "images/s", args.results
-    )
+            rates.update(measure(providers, args.runs, args.warmup))
+            del providers
+            gc.collect()  # the loaders' workers and buffers go before the next case's start
+    return report(args.name, rates, baselines, "images/s", args.results)
 
 
 def _choices(text: str, allowed: Dict[str, object], what: str) -> List[str]:

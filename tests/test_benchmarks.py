@@ -240,6 +240,17 @@ def test_harness_takes_a_baseline_per_provider(clock):
     assert [r.ratio for r in results] == [1.0, 2.0, 1.0, 0.5]
 
 
+def test_harness_reports_groups_measured_apart(clock):
+    calls = []
+    rates = _harness.measure({"a": _provider(clock, calls, "a", 1.0)}, runs=2, warmup=1)
+    rates.update(_harness.measure({"b": _provider(clock, calls, "b", 0.5)}, runs=2, warmup=0))
+    results = _harness.report("t", rates, {"a": "a", "b": "a"}, results_dir=None)
+    assert calls == ["a", "a", "a", "b", "b"]  # one group after the other
+    assert [(r.name, r.ratio) for r in results] == [("a", 1.0), ("b", 2.0)]
+    with pytest.raises(ValueError, match="baseline of 'b' must be a provider but is 'c'"):
+        _harness.report("t", rates, {"a": "a", "b": "c"}, results_dir=None)
+
+
 @pytest.mark.parametrize(
     "providers, baseline, runs, warmup, message",
     [
