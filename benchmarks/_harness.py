@@ -137,7 +137,7 @@ def report(
     """
     _check_baselines(rates, baselines)
     medians = {p: statistics.median(r) for p, r in rates.items()}
-    results = [Result(p, list(rates[p]), baselines[p], medians[baselines[p]]) for p in rates]
+    results = [Result(p, rates[p], baselines[p], medians[baselines[p]]) for p in rates]
     print(format_table(results, unit))
     if results_dir is not None:
         results_dir.mkdir(parents=True, exist_ok=True)
