@@ -122,8 +122,18 @@ void bind_ops(py::module_& ops) {
   auto unary = [&ops](const char* name, void (*fn)(const fastssl::Planes&, float)) {
     ops.def(name, [fn](RgbArray src, float value) { return on_planes(src, [&](const fastssl::Planes& p) { fn(p, value); }); });
   };
-  unary("adjust_brightness", fastssl::adjust_brightness);
-  unary("adjust_contrast", fastssl::adjust_contrast);
+  auto blend = [&ops](const char* name, void (*fn)(const fastssl::Planes&, float, fastssl::BlendConstantKernel)) {
+    ops.def(
+        name,
+        [fn](RgbArray src, float factor, const std::string& kernel) {
+          const fastssl::BlendConstantKernel blend_kernel = kernel_level_of(kernel).blend_constant;
+          return on_planes(src, [&](const fastssl::Planes& p) { fn(p, factor, blend_kernel); });
+        },
+        py::arg("src"), py::arg("factor"), py::arg("kernel") = "",
+        "With the best kernel for this CPU, or the named level's (kernel_levels()).");
+  };
+  blend("adjust_brightness", fastssl::adjust_brightness);
+  blend("adjust_contrast", fastssl::adjust_contrast);
   unary("adjust_saturation", fastssl::adjust_saturation);
   unary("gaussian_blur", fastssl::gaussian_blur);
   ops.def(

@@ -30,15 +30,6 @@ ColorScratch& thread_scratch() {
 // stores may alias anything (the Planes too), and without those promises the
 // compiler reloads every operand and cannot vectorize.
 
-// blend() of every byte against one constant (brightness: 0, contrast: the mean).
-FASTSSL_VECTORIZED void blend_constant(const Planes& img, int degenerate, float alpha) {
-  const size_t n = img.pixels();
-  for (int c = 0; c < 3; ++c) {
-    uint8_t* __restrict p = img.channel(c);
-    for (size_t i = 0; i < n; ++i) p[i] = blend(degenerate, p[i], alpha);
-  }
-}
-
 // Per row, so that a 32-bit sum cannot overflow.
 FASTSSL_VECTORIZED uint64_t luma_sum(const Planes& img) {
   uint64_t total = 0;
@@ -223,12 +214,15 @@ void box_blur_columns(const Planes& img, const BoxWeights& w, Bytes& first, Byte
 
 }  // namespace
 
-void adjust_brightness(const Planes& img, float factor) { blend_constant(img, 0, factor); }
+// The kernels blend the planes' padding too (planes.h): one run over all three.
+void adjust_brightness(const Planes& img, float factor, BlendConstantKernel kernel) {
+  kernel(img.data, 3 * img.stride, 0, factor);
+}
 
-void adjust_contrast(const Planes& img, float factor) {
+void adjust_contrast(const Planes& img, float factor, BlendConstantKernel kernel) {
   // The degenerate image is the rounded mean of the luma.
   const int mean = mean_luma(luma_sum(img), static_cast<double>(img.pixels()));
-  blend_constant(img, mean, factor);
+  kernel(img.data, 3 * img.stride, mean, factor);
 }
 
 void adjust_saturation(const Planes& img, float factor) { blend_luma(img, factor); }

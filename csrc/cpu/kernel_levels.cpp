@@ -6,12 +6,15 @@ const std::vector<KernelLevel>& kernel_levels() {
   static const std::vector<KernelLevel> levels = [] {
     std::vector<KernelLevel> found;
 #ifdef FASTSSL_X86_LEVELS
-    if (__builtin_cpu_supports("x86-64-v4"))
-      found.push_back({"x86-64-v4", shift_hue_planes_x86_64_v4, weighted_rows_x86_64_v4});
+    if (__builtin_cpu_supports("x86-64-v4")) {
+      const BlendConstantKernel blend =
+          __builtin_cpu_supports("avx512vbmi") ? blend_constant_byte_table : blend_constant_arithmetic;
+      found.push_back({"x86-64-v4", shift_hue_planes_x86_64_v4, weighted_rows_x86_64_v4, blend});
+    }
     if (__builtin_cpu_supports("x86-64-v3"))
-      found.push_back({"x86-64-v3", shift_hue_planes_x86_64_v3, weighted_rows_x86_64_v3});
+      found.push_back({"x86-64-v3", shift_hue_planes_x86_64_v3, weighted_rows_x86_64_v3, blend_constant_arithmetic});
 #endif
-    found.push_back({"baseline", shift_hue_planes_baseline, weighted_rows_baseline});
+    found.push_back({"baseline", shift_hue_planes_baseline, weighted_rows_baseline, blend_constant_arithmetic});
     return found;
   }();
   return levels;

@@ -78,12 +78,32 @@ def test_resize_pass_order_follows_installed_pillow(ops, interpolation):
         assert_equal(ops.resample(image, (0, 0, width, height), out_h, out_w, interpolation, pillow13), reference)
 
 
+BLENDS_WITH_CONSTANT = [("adjust_brightness", ImageEnhance.Brightness), ("adjust_contrast", ImageEnhance.Contrast)]
+
+
 @pytest.mark.parametrize("factor", [0.0, 0.2, 0.9, 1.0, 1.35, 1.8])
-@pytest.mark.parametrize("name,enhancer", [("adjust_brightness", ImageEnhance.Brightness),
-                                           ("adjust_contrast", ImageEnhance.Contrast),
-                                           ("adjust_saturation", ImageEnhance.Color)])
-def test_enhance(ops, image, name, enhancer, factor):
-    assert_equal(getattr(ops, name)(image, factor), enhancer(Image.fromarray(image)).enhance(factor))
+@pytest.mark.parametrize("name,enhancer", BLENDS_WITH_CONSTANT)
+def test_blend_with_constant(ops, image, name, enhancer, factor):
+    reference = enhancer(Image.fromarray(image)).enhance(factor)
+    for kernel in ops.kernel_levels():
+        assert_equal(getattr(ops, name)(image, factor, kernel), reference)
+
+
+@pytest.mark.parametrize("factor", [0.0, 0.37, 0.999, 1.0, 1.21, 2.5])
+@pytest.mark.parametrize("name,enhancer", BLENDS_WITH_CONSTANT)
+def test_blend_with_constant_of_every_byte(ops, name, enhancer, factor):
+    """Every byte value in every channel (the byte-table kernel looks each one up), 17 x 23 pixels
+    so that the kernels' 64-byte blocks end in a partial one."""
+    values = np.arange(17 * 23) % 256
+    image = np.stack([values, 255 - values, values * 7 % 256], axis=-1).astype(np.uint8).reshape(17, 23, 3)
+    reference = enhancer(Image.fromarray(image)).enhance(factor)
+    for kernel in ops.kernel_levels():
+        assert_equal(getattr(ops, name)(image, factor, kernel), reference)
+
+
+@pytest.mark.parametrize("factor", [0.0, 0.2, 0.9, 1.0, 1.35, 1.8])
+def test_saturation(ops, image, factor):
+    assert_equal(ops.adjust_saturation(image, factor), ImageEnhance.Color(Image.fromarray(image)).enhance(factor))
 
 
 @pytest.mark.parametrize("hue", [-0.5, -0.31, -0.013, 0.0, 0.1, 0.37, 0.5])
@@ -114,6 +134,8 @@ def test_hue_of_every_color(ops, every_color, hue):
 def test_kernel_levels_by_name(ops, image):
     with pytest.raises(ValueError, match="no kernel level 'avx9' for this CPU; it runs: .*'baseline'"):
         ops.adjust_hue(image, 0.1, "avx9")
+    with pytest.raises(ValueError, match="no kernel level 'avx9'"):
+        ops.adjust_contrast(image, 0.5, "avx9")
     with pytest.raises(ValueError, match="no kernel level 'avx9'"):
         ops.resample(image, (0, 0, 1, 1), 4, 4, "bilinear", False, "avx9")
 

@@ -7,8 +7,9 @@
 
 namespace fastssl {
 
-void adjust_brightness(const Planes& img, float factor);  // ImageEnhance.Brightness
-void adjust_contrast(const Planes& img, float factor);   // ImageEnhance.Contrast
+// ImageEnhance.Brightness and .Contrast; every kernel gives the same bytes.
+void adjust_brightness(const Planes& img, float factor, BlendConstantKernel kernel = best_kernel_level().blend_constant);
+void adjust_contrast(const Planes& img, float factor, BlendConstantKernel kernel = best_kernel_level().blend_constant);
 void adjust_saturation(const Planes& img, float factor);  // ImageEnhance.Color
 // torchvision's PIL adjust_hue, hue_factor in [-0.5, 0.5]; every kernel gives the same bytes.
 void adjust_hue(const Planes& img, float hue_factor, HuePlanesKernel kernel = best_kernel_level().shift_hue);

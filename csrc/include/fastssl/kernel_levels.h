@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "fastssl/blend_constant.h"
 #include "fastssl/hue_planes.h"
 #include "fastssl/weighted_rows.h"
 
@@ -13,6 +14,7 @@ struct KernelLevel {
   const char* name;  // "x86-64-v4" (AVX-512), "x86-64-v3" (AVX2) or "baseline"
   HuePlanesKernel shift_hue;
   WeightedRowsKernel weighted_rows;
+  BlendConstantKernel blend_constant;  // by byte table at x86-64-v4 where the CPU has AVX-512 VBMI
 };
 
 // The levels this CPU runs, best first; the baseline, last, runs everywhere.
