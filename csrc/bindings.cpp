@@ -102,22 +102,29 @@ void bind_ops(py::module_& ops) {
   ops.def(
       "resample",
       [](RgbArray src, std::tuple<double, double, double, double> box, int height, int width,
-         const std::string& interpolation, bool pillow13_order, const std::string& kernel) {
+         const std::string& interpolation, bool pillow13_order, const std::string& kernel, bool transposed_source) {
         auto [x0, y0, x1, y1] = box;
         fastssl::ConstImage in = const_image_of(src);
         if (!(0 <= x0 && x0 < x1 && x1 <= in.width && 0 <= y0 && y0 < y1 && y1 <= in.height))
           throw py::value_error("box must lie inside the image and be non-empty");
         if (height <= 0 || width <= 0) throw py::value_error("output size must be positive");
         const fastssl::WeightedRowsKernel rows_kernel = kernel_level_of(kernel).weighted_rows;
+        fastssl::ImageBuffer transposed;
+        if (transposed_source) {
+          transposed.resize(in.width, in.height);
+          fastssl::transpose(in, transposed.image());
+        }
+        const fastssl::ConstImage transposed_view = transposed.view();
         RgbArray out({height, width, 3});
         fastssl::resample(in, fastssl::Box{x0, y0, x1, y1}, interpolation_of(interpolation), image_of(out),
                           pillow13_order ? fastssl::PassOrder::pillow13 : fastssl::PassOrder::horizontal_first, {},
-                          rows_kernel);
+                          rows_kernel, transposed_source ? &transposed_view : nullptr);
         return out;
       },
       py::arg("src"), py::arg("box"), py::arg("height"), py::arg("width"), py::arg("interpolation"),
-      py::arg("pillow13_order") = false, py::arg("kernel") = "",
-      "Crop + resize with the best kernels for this CPU, or the named level's (kernel_levels()).");
+      py::arg("pillow13_order") = false, py::arg("kernel") = "", py::arg("transposed_source") = false,
+      "Crop + resize with the best kernels for this CPU, or the named level's (kernel_levels()); "
+      "transposed_source: from a transpose of all of src, as the engine does for several views.");
   ops.def("kernel_levels", kernel_level_names, "The kernel levels this CPU runs, best first.");
   auto unary = [&ops](const char* name, void (*fn)(const fastssl::Planes&, float)) {
     ops.def(name, [fn](RgbArray src, float value) { return on_planes(src, [&](const fastssl::Planes& p) { fn(p, value); }); });

@@ -122,14 +122,31 @@ ViewParams sample_view(const ViewSpec& spec, int image_height, int image_width, 
   return params;
 }
 
-void render_view(const ConstImage& decoded, const Placement& at, const ViewSpec& spec,
+Box crop_box(const ViewParams& params, const Placement& at) {
+  return Box{params.x0 * at.scale_x - at.origin_x, params.y0 * at.scale_y - at.origin_y,
+             (params.x0 + params.crop_width) * at.scale_x - at.origin_x,
+             (params.y0 + params.crop_height) * at.scale_y - at.origin_y};
+}
+
+bool transpose_once_pays(const ConstImage& decoded, const Placement& at, const std::vector<ViewSpec>& specs,
+                         const std::vector<ViewParams>& params, PassOrder order) {
+  int64_t own_transposes = 0;  // pixels: each view transposes the window its box reads
+  for (size_t v = 0; v < params.size(); ++v) {
+    const Box box = crop_box(params[v], at);
+    if (specs[v].interpolation == Interpolation::nearest || vertical_pass_first(box, specs[v].height, specs[v].width, order))
+      continue;
+    const ReadableWindow w = readable_window(box, decoded.height, decoded.width);
+    own_transposes += int64_t{w.x_limit} * w.y_limit;
+  }
+  return own_transposes > int64_t{decoded.width} * decoded.height;
+}
+
+void render_view(const ConstImage& decoded, const ConstImage* transposed, const Placement& at, const ViewSpec& spec,
                  const ViewParams& params, OutputType type, PassOrder order, void* out, ViewScratch& scratch) {
-  const Box box{params.x0 * at.scale_x - at.origin_x, params.y0 * at.scale_y - at.origin_y,
-                (params.x0 + params.crop_width) * at.scale_x - at.origin_x,
-                (params.y0 + params.crop_height) * at.scale_y - at.origin_y};
   scratch.resized.resize(spec.height, spec.width);
   // The flips move into the resampling, where they cost nothing.
-  resample(decoded, box, spec.interpolation, scratch.resized.image(), order, mirror_of(params));
+  resample(decoded, crop_box(params, at), spec.interpolation, scratch.resized.image(), order, mirror_of(params),
+           best_kernel_level().weighted_rows, transposed);
   const Planes view = scratch.planes.resize(spec.height, spec.width);
   split_planes(scratch.resized.view(), view);
   for (const OpParams& op : params.ops) apply(view, op);

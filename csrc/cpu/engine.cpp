@@ -141,9 +141,17 @@ void Engine::process(const BatchItem& item, uint64_t epoch, const std::vector<vo
   for (int v = 0; v < num_views; ++v) s.params[static_cast<size_t>(v)] = params(item.sample, epoch, v, full_height, full_width);
   Placement at;  // pixels decoded elsewhere are the full image: scale 1, origin 0
   const ConstImage decoded = from_file ? decode_crops(s, full_width, full_height, at) : item.decoded;
+  ConstImage transposed_view;
+  const ConstImage* transposed = nullptr;
+  if (transpose_once_pays(decoded, at, config_.views, s.params, config_.resample_order)) {
+    s.transposed.resize(decoded.width, decoded.height);
+    transpose(decoded, s.transposed.image());
+    transposed_view = s.transposed.view();
+    transposed = &transposed_view;
+  }
   for (int v = 0; v < num_views; ++v) {
     void* out = static_cast<uint8_t*>(outputs[static_cast<size_t>(v)]) + view_bytes(v) * static_cast<size_t>(item.row);
-    render_view(decoded, at, config_.views[static_cast<size_t>(v)], s.params[static_cast<size_t>(v)],
+    render_view(decoded, transposed, at, config_.views[static_cast<size_t>(v)], s.params[static_cast<size_t>(v)],
                 config_.output, config_.resample_order, out, s.view);
   }
 }

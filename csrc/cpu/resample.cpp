@@ -104,11 +104,12 @@ inline void transpose_block(const uint8_t* in, size_t in_stride, uint8_t* out, s
   }
 }
 
-// dst(x, y) = src(y, x) for 3-byte pixels; dst is src.width x src.height, with
-// rows of exactly 3 * src.height bytes. Tiles of 4x4 pixels move as vectors
-// where their 16-byte reads and writes stay inside the rows (x + 6 <= width,
-// y + 6 <= height); the pixels along the far edges move one at a time, after
-// the blocks of their output row, whose spare bytes they overwrite.
+}  // namespace
+
+// Tiles of 4x4 pixels move as vectors where their 16-byte reads and writes stay
+// inside the rows (x + 6 <= width, y + 6 <= height); the pixels along the far
+// edges move one at a time, after the blocks of their output row, whose spare
+// bytes they overwrite.
 FASTSSL_VECTORIZED void transpose(const ConstImage& src, const Image& dst) {
   constexpr int kTile = 32;  // tiles that stay in L1 on both sides
   const int block_width = src.width >= 6 ? (src.width - 2) / 4 * 4 : 0;
@@ -130,16 +131,24 @@ FASTSSL_VECTORIZED void transpose(const ConstImage& src, const Image& dst) {
   }
 }
 
+namespace {
+
 // The horizontal pass is the vertical pass of the transposed image: transposing
 // there and back costs less than multiply-adds that cannot run along a row.
+// `columns` is the source transposed (its row x is the source's column x).
+void horizontal_pass_of_columns(const ConstImage& columns, const Coefficients& c, const Image& dst,
+                                WeightedRowsKernel kernel) {
+  ImageBuffer& resized = thread_scratch().resized;
+  resized.resize(dst.width, columns.width);
+  vertical_pass(columns, c, resized.image(), kernel);
+  transpose(resized.view(), dst);
+}
+
 void horizontal_pass(const ConstImage& src, const Coefficients& c, const Image& dst, WeightedRowsKernel kernel) {
   ImageBuffer& columns = thread_scratch().columns;
-  ImageBuffer& resized = thread_scratch().resized;
   columns.resize(src.width, src.height);
   transpose(src, columns.image());
-  resized.resize(dst.width, src.height);
-  vertical_pass(columns.view(), c, resized.image(), kernel);
-  transpose(resized.view(), dst);
+  horizontal_pass_of_columns(columns.view(), c, dst, kernel);
 }
 
 // Source indices of every output along one axis, reversed when mirrored.
@@ -189,7 +198,7 @@ bool vertical_pass_first(const Box& box, int out_height, int out_width, PassOrde
 }
 
 void resample(const ConstImage& src, const Box& box, Interpolation interpolation, const Image& dst, PassOrder order,
-              Mirror mirror, WeightedRowsKernel kernel) {
+              Mirror mirror, WeightedRowsKernel kernel, const ConstImage* transposed) {
   if (interpolation == Interpolation::nearest) return nearest(src, box, dst, mirror);
   const ReadableWindow rw = readable_window(box, src.height, src.width);
   ResampleScratch& scratch = thread_scratch();
@@ -221,8 +230,14 @@ void resample(const ConstImage& src, const Box& box, Interpolation interpolation
   if (mirror.horizontal) reverse_outputs(ch);
   if (mirror.vertical) reverse_outputs(cv);
   temp.resize(y_last - y_first, dst.width);
-  const ConstImage rows{window.row(y_first), y_last - y_first, window.width, window.stride};
-  horizontal_pass(rows, ch, temp.image(), kernel);
+  if (transposed) {
+    const ConstImage columns{transposed->row(rw.x_origin) + 3 * static_cast<size_t>(rw.y_origin + y_first),
+                             window.width, y_last - y_first, transposed->stride};
+    horizontal_pass_of_columns(columns, ch, temp.image(), kernel);
+  } else {
+    const ConstImage rows{window.row(y_first), y_last - y_first, window.width, window.stride};
+    horizontal_pass(rows, ch, temp.image(), kernel);
+  }
   vertical_pass(temp.view(), cv, dst, kernel);
 }
 

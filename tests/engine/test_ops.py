@@ -47,6 +47,7 @@ def test_crop_resize(ops, image, interpolation, box_fraction, size):
     pillow13 = _ext.pillow_resize_pass_order() == "pillow13"
     for kernel in ops.kernel_levels():
         assert_equal(ops.resample(image, box, size[0], size[1], interpolation, pillow13, kernel), reference)
+    assert_equal(ops.resample(image, box, size[0], size[1], interpolation, pillow13, transposed_source=True), reference)
 
 
 @pytest.mark.parametrize("interpolation", ["bilinear", "bicubic"])
@@ -64,6 +65,7 @@ def test_crop_resize_every_small_shape(ops, interpolation):
         reference = Image.fromarray(image).crop(box).resize((out_w, out_h), INTERPOLATIONS[interpolation])
         for kernel in ops.kernel_levels():
             assert_equal(ops.resample(image, box, out_h, out_w, interpolation, pillow13, kernel), reference)
+        assert_equal(ops.resample(image, box, out_h, out_w, interpolation, pillow13, transposed_source=True), reference)
 
 
 @pytest.mark.parametrize("interpolation", ["bilinear", "bicubic"])

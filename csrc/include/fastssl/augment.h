@@ -77,9 +77,19 @@ struct ViewScratch {
   PlanesBuffer planes;  // the same, split into planes for the ops
 };
 
+// The params' crop box in the decoded pixels.
+Box crop_box(const ViewParams& params, const Placement& placement);
+
+// Whether one transpose of all the decoded pixels (render_view's `transposed`)
+// moves fewer pixels than the views' horizontal passes would transpose each on its own.
+bool transpose_once_pays(const ConstImage& decoded, const Placement& placement, const std::vector<ViewSpec>& specs,
+                         const std::vector<ViewParams>& params, PassOrder order);
+
 // Renders one view: crop (the params' box, placed), resize, then the ops in
-// order, written to `out` (3 x height x width).
-void render_view(const ConstImage& decoded, const Placement& placement, const ViewSpec& spec,
-                 const ViewParams& params, OutputType type, PassOrder order, void* out, ViewScratch& scratch);
+// order, written to `out` (3 x height x width). `transposed`: the decoded
+// pixels transposed, or null (resample.h).
+void render_view(const ConstImage& decoded, const ConstImage* transposed, const Placement& placement,
+                 const ViewSpec& spec, const ViewParams& params, OutputType type, PassOrder order, void* out,
+                 ViewScratch& scratch);
 
 }  // namespace fastssl

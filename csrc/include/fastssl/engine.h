@@ -57,6 +57,7 @@ class Engine {
   struct Scratch {
     Bytes file;
     ImageBuffer decoded;
+    ImageBuffer transposed;  // the decoded pixels transposed, when that pays (augment.h)
     ViewScratch view;
     std::vector<ViewParams> params;
   };
