@@ -21,7 +21,8 @@ struct Coefficients {
   ScratchVector<int> first;
   ScratchVector<int> count;
   ScratchVector<int32_t> weights;
-  ScratchVector<double> values;  // one window's filter values, while computing its weights
+  ScratchVector<double> values;   // filter values of kWindows windows, tap by tap, while computing their weights
+  ScratchVector<int32_t> fixed;   // their weights, in the same order
 };
 
 // Buffers of one thread's resampling, kept between calls: the engine resamples
@@ -37,27 +38,53 @@ ResampleScratch& thread_scratch() {
   return scratch;
 }
 
+// Windows computed side by side, one per vector lane: each still sums its own
+// filter values in tap order, as Pillow does, so the weights are the same.
+constexpr int kWindows = 8;
+
 // in0/in1: the box edges relative to `origin`, the first source pixel the window may
 // read; `limit` source pixels are readable from there.
-void precompute(double in0, double in1, int limit, int out_size, Interpolation interpolation, Coefficients& c) {
+FASTSSL_VECTORIZED void precompute(double in0, double in1, int limit, int out_size, Interpolation interpolation,
+                                   Coefficients& c) {
   const AxisFilter f = axis_filter(in0, in1, limit, out_size, interpolation == Interpolation::bicubic);
-  c.taps = max_taps(f);
+  const int taps = max_taps(f);
+  c.taps = taps;
   c.first.resize(out_size);
   c.count.resize(out_size);
-  c.weights.resize(static_cast<size_t>(out_size) * c.taps);
-  c.values.resize(static_cast<size_t>(c.taps));
-  double* values = c.values.data();
-  for (int xx = 0; xx < out_size; ++xx) {
-    // filter_window and fixed_weight, with each filter value computed once.
-    FilterWindow w = window_bounds(f, xx);
-    for (int x = 0; x < w.count; ++x) {
-      values[x] = tap_value(f, w, x);
-      w.total += values[x];
+  c.weights.resize(static_cast<size_t>(out_size) * taps);
+  c.values.resize(static_cast<size_t>(taps) * kWindows);
+  c.fixed.resize(c.values.size());
+  double* __restrict values = c.values.data();
+  int32_t* __restrict fixed = c.fixed.data();
+  for (int xx0 = 0; xx0 < out_size; xx0 += kWindows) {
+    // filter_window and fixed_weight, with each filter value computed once;
+    // lanes past the last output repeat it, and taps past a window's count add 0.
+    // One array per field, so that the lanes load as vectors.
+    int first[kWindows], count[kWindows];
+    double center[kWindows], total[kWindows];
+    for (int lane = 0; lane < kWindows; ++lane) {
+      const FilterWindow w = window_bounds(f, std::min(xx0 + lane, out_size - 1));
+      first[lane] = w.first;
+      count[lane] = w.count;
+      center[lane] = w.center;
+      total[lane] = 0.0;
     }
-    int32_t* weights = &c.weights[static_cast<size_t>(xx) * c.taps];
-    for (int x = 0; x < w.count; ++x) weights[x] = fixed_weight(values[x], w.total);
-    c.first[xx] = w.first;
-    c.count[xx] = w.count;
+    for (int tap = 0; tap < taps; ++tap)
+      for (int lane = 0; lane < kWindows; ++lane) {
+        const double value = tap < count[lane] ? tap_value(f, first[lane], center[lane], tap) : 0.0;
+        values[tap * kWindows + lane] = value;
+        total[lane] += value;
+      }
+    for (int tap = 0; tap < taps; ++tap)
+      for (int lane = 0; lane < kWindows; ++lane)
+        fixed[tap * kWindows + lane] = fixed_weight(values[tap * kWindows + lane], total[lane]);
+    const int lanes = std::min(kWindows, out_size - xx0);
+    for (int lane = 0; lane < lanes; ++lane) {
+      int32_t* weights = &c.weights[static_cast<size_t>(xx0 + lane) * taps];
+      for (int tap = 0; tap < taps; ++tap) weights[tap] = fixed[tap * kWindows + lane];
+      c.first[xx0 + lane] = first[lane];
+      c.count[xx0 + lane] = count[lane];
+    }
   }
 }
 

@@ -56,9 +56,13 @@ struct FilterWindow {
   double total = 0;  // sum of the unnormalized filter values
 };
 
-FASTSSL_HD double tap_value(const AxisFilter& f, const FilterWindow& w, int tap) {
-  const double x = (tap + w.first - w.center + 0.5) * f.inverse_filter_scale;
+FASTSSL_HD double tap_value(const AxisFilter& f, int first, double center, int tap) {
+  const double x = (tap + first - center + 0.5) * f.inverse_filter_scale;
   return f.bicubic ? bicubic_filter(x) : bilinear_filter(x);
+}
+
+FASTSSL_HD double tap_value(const AxisFilter& f, const FilterWindow& w, int tap) {
+  return tap_value(f, w.first, w.center, tap);
 }
 
 // The window of output `out_index` without its total.
