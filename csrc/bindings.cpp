@@ -108,23 +108,32 @@ void bind_ops(py::module_& ops) {
         if (!(0 <= x0 && x0 < x1 && x1 <= in.width && 0 <= y0 && y0 < y1 && y1 <= in.height))
           throw py::value_error("box must lie inside the image and be non-empty");
         if (height <= 0 || width <= 0) throw py::value_error("output size must be positive");
-        const fastssl::WeightedRowsKernel rows_kernel = kernel_level_of(kernel).weighted_rows;
+        const fastssl::KernelLevel& kernels = kernel_level_of(kernel);
         fastssl::ImageBuffer transposed;
         if (transposed_source) {
           transposed.resize(in.width, in.height);
-          fastssl::transpose(in, transposed.image());
+          kernels.transpose(in, transposed.image());
         }
         const fastssl::ConstImage transposed_view = transposed.view();
         RgbArray out({height, width, 3});
         fastssl::resample(in, fastssl::Box{x0, y0, x1, y1}, interpolation_of(interpolation), image_of(out),
                           pillow13_order ? fastssl::PassOrder::pillow13 : fastssl::PassOrder::horizontal_first, {},
-                          rows_kernel, transposed_source ? &transposed_view : nullptr);
+                          kernels, transposed_source ? &transposed_view : nullptr);
         return out;
       },
       py::arg("src"), py::arg("box"), py::arg("height"), py::arg("width"), py::arg("interpolation"),
       py::arg("pillow13_order") = false, py::arg("kernel") = "", py::arg("transposed_source") = false,
       "Crop + resize with the best kernels for this CPU, or the named level's (kernel_levels()); "
       "transposed_source: from a transpose of all of src, as the engine does for several views.");
+  ops.def(
+      "transpose",
+      [](RgbArray src, const std::string& kernel) {
+        const fastssl::ConstImage in = const_image_of(src);
+        RgbArray out({in.width, in.height, 3});
+        kernel_level_of(kernel).transpose(in, image_of(out));
+        return out;
+      },
+      py::arg("src"), py::arg("kernel") = "", "src.transpose(1, 0, 2), with the best kernel for this CPU or the named level's.");
   ops.def("kernel_levels", kernel_level_names, "The kernel levels this CPU runs, best first.");
   auto unary = [&ops](const char* name, void (*fn)(const fastssl::Planes&, float)) {
     ops.def(name, [fn](RgbArray src, float value) { return on_planes(src, [&](const fastssl::Planes& p) { fn(p, value); }); });

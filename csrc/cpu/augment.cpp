@@ -146,7 +146,7 @@ void render_view(const ConstImage& decoded, const ConstImage* transposed, const 
   scratch.resized.resize(spec.height, spec.width);
   // The flips move into the resampling, where they cost nothing.
   resample(decoded, crop_box(params, at), spec.interpolation, scratch.resized.image(), order, mirror_of(params),
-           best_kernel_level().weighted_rows, transposed);
+           best_kernel_level(), transposed);
   const Planes view = scratch.planes.resize(spec.height, spec.width);
   split_planes(scratch.resized.view(), view);
   for (const OpParams& op : params.ops) apply(view, op);

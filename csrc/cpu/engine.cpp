@@ -145,7 +145,7 @@ void Engine::process(const BatchItem& item, uint64_t epoch, const std::vector<vo
   const ConstImage* transposed = nullptr;
   if (transpose_once_pays(decoded, at, config_.views, s.params, config_.resample_order)) {
     s.transposed.resize(decoded.width, decoded.height);
-    transpose(decoded, s.transposed.image());
+    best_kernel_level().transpose(decoded, s.transposed.image());
     transposed_view = s.transposed.view();
     transposed = &transposed_view;
   }

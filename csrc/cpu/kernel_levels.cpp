@@ -7,14 +7,17 @@ const std::vector<KernelLevel>& kernel_levels() {
     std::vector<KernelLevel> found;
 #ifdef FASTSSL_X86_LEVELS
     if (__builtin_cpu_supports("x86-64-v4")) {
-      const BlendConstantKernel blend =
-          __builtin_cpu_supports("avx512vbmi") ? blend_constant_byte_table : blend_constant_arithmetic;
-      found.push_back({"x86-64-v4", shift_hue_planes_x86_64_v4, weighted_rows_x86_64_v4, blend});
+      const bool vbmi = __builtin_cpu_supports("avx512vbmi");
+      found.push_back({"x86-64-v4", shift_hue_planes_x86_64_v4, weighted_rows_x86_64_v4,
+                       vbmi ? blend_constant_byte_table : blend_constant_arithmetic,
+                       vbmi ? transpose_in_tiles_of_16 : transpose_in_blocks_of_4});
     }
     if (__builtin_cpu_supports("x86-64-v3"))
-      found.push_back({"x86-64-v3", shift_hue_planes_x86_64_v3, weighted_rows_x86_64_v3, blend_constant_arithmetic});
+      found.push_back({"x86-64-v3", shift_hue_planes_x86_64_v3, weighted_rows_x86_64_v3, blend_constant_arithmetic,
+                       transpose_in_blocks_of_4});
 #endif
-    found.push_back({"baseline", shift_hue_planes_baseline, weighted_rows_baseline, blend_constant_arithmetic});
+    found.push_back({"baseline", shift_hue_planes_baseline, weighted_rows_baseline, blend_constant_arithmetic,
+                     transpose_in_blocks_of_4});
     return found;
   }();
   return levels;

@@ -90,7 +90,7 @@ FASTSSL_VECTORIZED void precompute(double in0, double in1, int limit, int out_si
 
 // Row by row: every output row is a weighted sum of whole source rows, so the
 // kernel's inner loop runs along the rows and vectorizes.
-void vertical_pass(const ConstImage& src, const Coefficients& c, const Image& dst, WeightedRowsKernel kernel) {
+void vertical_pass(const ConstImage& src, const Coefficients& c, const Image& dst, const KernelLevel& kernels) {
   const size_t row_bytes = static_cast<size_t>(dst.width) * 3;
   ScratchVector<const uint8_t*>& rows = thread_scratch().rows;
   rows.resize(static_cast<size_t>(c.taps));
@@ -98,84 +98,26 @@ void vertical_pass(const ConstImage& src, const Coefficients& c, const Image& ds
     // Every window has a tap: its center lies inside the box and the support is at least 1.
     const int count = c.count[y];
     for (int t = 0; t < count; ++t) rows[t] = src.row(c.first[y] + t);
-    kernel(row_bytes, count, rows.data(), &c.weights[static_cast<size_t>(y) * c.taps], dst.row(y));
+    kernels.weighted_rows(row_bytes, count, rows.data(), &c.weights[static_cast<size_t>(y) * c.taps], dst.row(y));
   }
 }
-
-using Words4 = uint32_t __attribute__((vector_size(16)));
-
-// Pixels x..x+3 of four source rows become pixels y..y+3 of four output rows:
-// the 3-byte pixels are widened to 32-bit lanes, transposed as a 4x4 block of
-// words, and packed back. Reads and writes 16 bytes; the last 4 written are
-// scratch that a later block or pixel overwrites.
-inline void transpose_block(const uint8_t* in, size_t in_stride, uint8_t* out, size_t out_stride) {
-  const Bytes16 widen = {0, 1, 2, 3, 3, 4, 5, 6, 6, 7, 8, 9, 9, 10, 11, 12};
-  const Bytes16 pack = {0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 15, 15, 15, 15};
-  Words4 w[4];
-  for (int i = 0; i < 4; ++i) {
-    Bytes16 row;
-    std::memcpy(&row, in + in_stride * static_cast<size_t>(i), 16);
-    row = __builtin_shuffle(row, widen);
-    std::memcpy(&w[i], &row, 16);
-  }
-  const Words4 low = {0, 4, 1, 5}, high = {2, 6, 3, 7}, first = {0, 1, 4, 5}, second = {2, 3, 6, 7};
-  const Words4 a = __builtin_shuffle(w[0], w[1], low), b = __builtin_shuffle(w[2], w[3], low);
-  const Words4 c = __builtin_shuffle(w[0], w[1], high), d = __builtin_shuffle(w[2], w[3], high);
-  const Words4 columns[4] = {__builtin_shuffle(a, b, first), __builtin_shuffle(a, b, second),
-                             __builtin_shuffle(c, d, first), __builtin_shuffle(c, d, second)};
-  for (int j = 0; j < 4; ++j) {
-    Bytes16 packed;
-    std::memcpy(&packed, &columns[j], 16);
-    packed = __builtin_shuffle(packed, pack);
-    std::memcpy(out + out_stride * static_cast<size_t>(j), &packed, 16);
-  }
-}
-
-}  // namespace
-
-// Tiles of 4x4 pixels move as vectors where their 16-byte reads and writes stay
-// inside the rows (x + 6 <= width, y + 6 <= height); the pixels along the far
-// edges move one at a time, after the blocks of their output row, whose spare
-// bytes they overwrite.
-FASTSSL_VECTORIZED void transpose(const ConstImage& src, const Image& dst) {
-  constexpr int kTile = 32;  // tiles that stay in L1 on both sides
-  const int block_width = src.width >= 6 ? (src.width - 2) / 4 * 4 : 0;
-  const int block_height = src.height >= 6 ? (src.height - 2) / 4 * 4 : 0;
-  for (int y0 = 0; y0 < block_height; y0 += kTile) {
-    const int y1 = std::min(block_height, y0 + kTile);
-    for (int x0 = 0; x0 < block_width; x0 += kTile) {
-      const int x1 = std::min(block_width, x0 + kTile);
-      for (int y = y0; y < y1; y += 4)
-        for (int x = x0; x < x1; x += 4)
-          transpose_block(src.row(y) + 3 * static_cast<size_t>(x), src.stride, dst.row(x) + 3 * static_cast<size_t>(y),
-                          dst.stride);
-    }
-  }
-  auto move = [&](int x, int y) { std::memcpy(dst.row(x) + 3 * static_cast<size_t>(y), src.row(y) + 3 * static_cast<size_t>(x), 3); };
-  for (int x = 0; x < src.width; ++x) {
-    const int y_start = x < block_width ? block_height : 0;
-    for (int y = y_start; y < src.height; ++y) move(x, y);
-  }
-}
-
-namespace {
 
 // The horizontal pass is the vertical pass of the transposed image: transposing
 // there and back costs less than multiply-adds that cannot run along a row.
 // `columns` is the source transposed (its row x is the source's column x).
 void horizontal_pass_of_columns(const ConstImage& columns, const Coefficients& c, const Image& dst,
-                                WeightedRowsKernel kernel) {
+                                const KernelLevel& kernels) {
   ImageBuffer& resized = thread_scratch().resized;
   resized.resize(dst.width, columns.width);
-  vertical_pass(columns, c, resized.image(), kernel);
-  transpose(resized.view(), dst);
+  vertical_pass(columns, c, resized.image(), kernels);
+  kernels.transpose(resized.view(), dst);
 }
 
-void horizontal_pass(const ConstImage& src, const Coefficients& c, const Image& dst, WeightedRowsKernel kernel) {
+void horizontal_pass(const ConstImage& src, const Coefficients& c, const Image& dst, const KernelLevel& kernels) {
   ImageBuffer& columns = thread_scratch().columns;
   columns.resize(src.width, src.height);
-  transpose(src, columns.image());
-  horizontal_pass_of_columns(columns.view(), c, dst, kernel);
+  kernels.transpose(src, columns.image());
+  horizontal_pass_of_columns(columns.view(), c, dst, kernels);
 }
 
 // Source indices of every output along one axis, reversed when mirrored.
@@ -225,7 +167,7 @@ bool vertical_pass_first(const Box& box, int out_height, int out_width, PassOrde
 }
 
 void resample(const ConstImage& src, const Box& box, Interpolation interpolation, const Image& dst, PassOrder order,
-              Mirror mirror, WeightedRowsKernel kernel, const ConstImage* transposed) {
+              Mirror mirror, const KernelLevel& kernels, const ConstImage* transposed) {
   if (interpolation == Interpolation::nearest) return nearest(src, box, dst, mirror);
   const ReadableWindow rw = readable_window(box, src.height, src.width);
   ResampleScratch& scratch = thread_scratch();
@@ -246,8 +188,8 @@ void resample(const ConstImage& src, const Box& box, Interpolation interpolation
     if (mirror.vertical) reverse_outputs(cv);
     const ConstImage columns{window.data + 3 * static_cast<size_t>(x_first), y_limit, x_last - x_first, src.stride};
     temp.resize(dst.height, x_last - x_first);
-    vertical_pass(columns, cv, temp.image(), kernel);
-    horizontal_pass(temp.view(), ch, dst, kernel);
+    vertical_pass(columns, cv, temp.image(), kernels);
+    horizontal_pass(temp.view(), ch, dst, kernels);
     return;
   }
   // Only the rows the vertical windows touch go through the horizontal pass.
@@ -260,12 +202,12 @@ void resample(const ConstImage& src, const Box& box, Interpolation interpolation
   if (transposed) {
     const ConstImage columns{transposed->row(rw.x_origin) + 3 * static_cast<size_t>(rw.y_origin + y_first),
                              window.width, y_last - y_first, transposed->stride};
-    horizontal_pass_of_columns(columns, ch, temp.image(), kernel);
+    horizontal_pass_of_columns(columns, ch, temp.image(), kernels);
   } else {
     const ConstImage rows{window.row(y_first), y_last - y_first, window.width, window.stride};
-    horizontal_pass(rows, ch, temp.image(), kernel);
+    horizontal_pass(rows, ch, temp.image(), kernels);
   }
-  vertical_pass(temp.view(), cv, dst, kernel);
+  vertical_pass(temp.view(), cv, dst, kernels);
 }
 
 }  // namespace fastssl

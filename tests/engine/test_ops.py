@@ -52,8 +52,9 @@ def test_crop_resize(ops, image, interpolation, box_fraction, size):
 
 @pytest.mark.parametrize("interpolation", ["bilinear", "bicubic"])
 def test_crop_resize_every_small_shape(ops, interpolation):
-    """Random images, boxes and output sizes from 1 to 40 pixels: the resampler moves pixels in
-    4x4 blocks away from the edges and one by one along them, and its kernels take rows in blocks
+    """Random images, boxes and output sizes from 1 to 40 pixels: the resampler transposes pixels in
+    4x4 blocks away from the edges and one by one along them (or in 16x16 tiles cut short under
+    masks), and its kernels take rows in blocks
     of 16 to 64 bytes and the rest under masks or one by one, so every size modulo 4 matters."""
     pillow13 = _ext.pillow_resize_pass_order() == "pillow13"
     rng = np.random.default_rng(11)
@@ -66,6 +67,17 @@ def test_crop_resize_every_small_shape(ops, interpolation):
         for kernel in ops.kernel_levels():
             assert_equal(ops.resample(image, box, out_h, out_w, interpolation, pillow13, kernel), reference)
         assert_equal(ops.resample(image, box, out_h, out_w, interpolation, pillow13, transposed_source=True), reference)
+
+
+def test_transpose_every_small_shape(ops):
+    """Every shape up to 40 x 40 and a photo-sized one: the kernels move 4x4 blocks with the edges
+    pixel by pixel, or 16x16 tiles whose last ones are cut short under masks."""
+    rng = np.random.default_rng(5)
+    shapes = [(h, w) for h in range(1, 41) for w in range(1, 41)] + [(375, 500)]
+    for height, width in shapes:
+        image = rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
+        for kernel in ops.kernel_levels():
+            assert_equal(ops.transpose(image, kernel), image.transpose(1, 0, 2))
 
 
 @pytest.mark.parametrize("interpolation", ["bilinear", "bicubic"])
@@ -140,6 +152,8 @@ def test_kernel_levels_by_name(ops, image):
         ops.adjust_contrast(image, 0.5, "avx9")
     with pytest.raises(ValueError, match="no kernel level 'avx9'"):
         ops.resample(image, (0, 0, 1, 1), 4, 4, "bilinear", False, "avx9")
+    with pytest.raises(ValueError, match="no kernel level 'avx9'"):
+        ops.transpose(image, "avx9")
 
 
 @pytest.mark.parametrize("sigma", [0.1, 0.5, 1.0, 1.7, 2.0, 6.5])

@@ -6,6 +6,7 @@
 
 #include "fastssl/blend_constant.h"
 #include "fastssl/hue_planes.h"
+#include "fastssl/transpose.h"
 #include "fastssl/weighted_rows.h"
 
 namespace fastssl {
@@ -15,6 +16,7 @@ struct KernelLevel {
   HuePlanesKernel shift_hue;
   WeightedRowsKernel weighted_rows;
   BlendConstantKernel blend_constant;  // by byte table at x86-64-v4 where the CPU has AVX-512 VBMI
+  TransposeKernel transpose;           // in tiles of 16 at x86-64-v4 where the CPU has AVX-512 VBMI
 };
 
 // The levels this CPU runs, best first; the baseline, last, runs everywhere.

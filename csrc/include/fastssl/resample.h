@@ -38,16 +38,12 @@ struct Mirror {
 // Resizes `box` of `src` into `dst` (dst.height x dst.width). With an integer
 // box this is bit-exact with PIL's img.crop(box).resize(size, interpolation)
 // (then flipped as `mirror` says) when `order` matches the installed Pillow.
-// Every kernel gives the same bytes; tests pick each in turn. `transposed`, if
-// given, is src transposed (see transpose): one transpose made for several
+// Every level's kernels give the same bytes; tests pick each in turn. `transposed`, if
+// given, is src transposed (transpose.h): one transpose made for several
 // resamples of src, which their horizontal passes then read instead of each
 // transposing its box. The bytes are the same either way.
 void resample(const ConstImage& src, const Box& box, Interpolation interpolation, const Image& dst,
               PassOrder order = PassOrder::horizontal_first, Mirror mirror = {},
-              WeightedRowsKernel kernel = best_kernel_level().weighted_rows, const ConstImage* transposed = nullptr);
-
-// dst(x, y) = src(y, x) for 3-byte pixels; dst is src.width x src.height, with
-// rows of exactly 3 * src.height bytes.
-void transpose(const ConstImage& src, const Image& dst);
+              const KernelLevel& kernels = best_kernel_level(), const ConstImage* transposed = nullptr);
 
 }  // namespace fastssl
