@@ -151,7 +151,14 @@ void bind_ops(py::module_& ops) {
   blend("adjust_brightness", fastssl::adjust_brightness);
   blend("adjust_contrast", fastssl::adjust_contrast);
   unary("adjust_saturation", fastssl::adjust_saturation);
-  unary("gaussian_blur", fastssl::gaussian_blur);
+  ops.def(
+      "gaussian_blur",
+      [](RgbArray src, float sigma, const std::string& kernel) {
+        const fastssl::BoxBlurColumnsKernel column_pass = kernel_level_of(kernel).box_blur_columns;
+        return on_planes(src, [&](const fastssl::Planes& p) { fastssl::gaussian_blur(p, sigma, column_pass); });
+      },
+      py::arg("src"), py::arg("sigma"), py::arg("kernel") = "",
+      "With the best kernel for this CPU, or the named level's (kernel_levels()).");
   ops.def(
       "adjust_hue",
       [](RgbArray src, float hue_factor, const std::string& kernel) {

@@ -173,42 +173,16 @@ void box_blur_rows(const Planes& img, const BoxWeights& w, Bytes& padded, Bytes&
       std::copy_n(&in[stride * static_cast<size_t>(c * img.height + y) + pad], width, img.row(c, y));
 }
 
-// One pass over the columns of a plane, `in` to `out` (height x width each): a
-// sliding sum of whole rows, updated with one row in and one out.
-FASTSSL_VECTORIZED void box_blur_column_pass(const uint8_t* in, uint8_t* out, int height, int width,
-                                             const BoxWeights& w, ScratchVector<uint32_t>& acc) {
-  const size_t row_bytes = static_cast<size_t>(width);
-  const int last = height - 1;
-  auto src = [in, row_bytes, last](int y) { return in + row_bytes * static_cast<size_t>(std::min(std::max(y, 0), last)); };
-  acc.assign(row_bytes, 0u);
-  uint32_t* __restrict sum = acc.data();
-  const uint32_t ww = w.ww, fw = w.fw;
-  for (int k = -w.radius - 1; k < w.radius; ++k) {  // the window of y = -1
-    const uint8_t* __restrict r = src(k);
-    for (size_t i = 0; i < row_bytes; ++i) sum[i] += r[i];
-  }
-  for (int y = 0; y < height; ++y) {
-    const uint8_t* __restrict entering = src(y + w.radius);
-    const uint8_t* __restrict leaving = src(y - w.radius - 1);
-    const uint8_t* __restrict far_right = src(y + w.radius + 1);
-    uint8_t* __restrict dst = out + row_bytes * static_cast<size_t>(y);
-    for (size_t i = 0; i < row_bytes; ++i) {
-      sum[i] += static_cast<uint32_t>(entering[i]) - leaving[i];
-      dst[i] = box_output(sum[i], static_cast<uint32_t>(leaving[i]) + far_right[i], ww, fw);
-    }
-  }
-}
-
 // The passes over columns, plane by plane: the plane to one buffer, to the other, back.
-void box_blur_columns(const Planes& img, const BoxWeights& w, Bytes& first, Bytes& second) {
+void box_blur_columns(const Planes& img, const BoxWeights& w, Bytes& first, Bytes& second,
+                      BoxBlurColumnsKernel pass) {
   static_assert(kBoxBlurPasses == 3, "the passes end in the plane");
   first.resize(img.pixels());
   second.resize(img.pixels());
-  ScratchVector<uint32_t>& sums = thread_scratch().sums;
   for (int c = 0; c < 3; ++c) {
-    box_blur_column_pass(img.channel(c), first.data(), img.height, img.width, w, sums);
-    box_blur_column_pass(first.data(), second.data(), img.height, img.width, w, sums);
-    box_blur_column_pass(second.data(), img.channel(c), img.height, img.width, w, sums);
+    pass(img.channel(c), first.data(), img.height, img.width, w);
+    pass(first.data(), second.data(), img.height, img.width, w);
+    pass(second.data(), img.channel(c), img.height, img.width, w);
   }
 }
 
@@ -255,12 +229,12 @@ BoxWeights gaussian_box_weights(float sigma) {
   return {radius, ww, fw};
 }
 
-void gaussian_blur(const Planes& img, float sigma) {
+void gaussian_blur(const Planes& img, float sigma, BoxBlurColumnsKernel column_pass) {
   if (sigma <= 0.0f) return;
   const BoxWeights weights = gaussian_box_weights(sigma);
   ColorScratch& scratch = thread_scratch();
   box_blur_rows(img, weights, scratch.blur_a, scratch.blur_b);
-  box_blur_columns(img, weights, scratch.blur_a, scratch.blur_b);
+  box_blur_columns(img, weights, scratch.blur_a, scratch.blur_b, column_pass);
 }
 
 }  // namespace fastssl

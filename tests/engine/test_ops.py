@@ -154,12 +154,26 @@ def test_kernel_levels_by_name(ops, image):
         ops.resample(image, (0, 0, 1, 1), 4, 4, "bilinear", False, "avx9")
     with pytest.raises(ValueError, match="no kernel level 'avx9'"):
         ops.transpose(image, "avx9")
+    with pytest.raises(ValueError, match="no kernel level 'avx9'"):
+        ops.gaussian_blur(image, 1.0, "avx9")
 
 
-@pytest.mark.parametrize("sigma", [0.1, 0.5, 1.0, 1.7, 2.0, 6.5])
+@pytest.mark.parametrize("sigma", [0.1, 0.5, 1.0, 1.7, 2.0, 6.5, 80.0])
 def test_gaussian_blur(ops, image, sigma):
+    """Through every kernel level; sigma 80 has a radius of 79, past what 16-bit column sums hold."""
     reference = Image.fromarray(image).filter(ImageFilter.GaussianBlur(radius=sigma))
-    assert_equal(ops.gaussian_blur(image, sigma), reference)
+    for kernel in ops.kernel_levels():
+        assert_equal(ops.gaussian_blur(image, sigma, kernel), reference)
+
+
+@pytest.mark.parametrize("shape", [(5, 130), (70, 64), (33, 201)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_gaussian_blur_wide_rows(ops, shape):
+    """Rows of whole and partial 64-byte blocks, which the 16-bit column kernel sums side by side."""
+    image = np.random.default_rng(9).integers(0, 256, (*shape, 3), dtype=np.uint8)
+    for sigma in (0.3, 1.1, 1.9, 9.0):
+        reference = Image.fromarray(image).filter(ImageFilter.GaussianBlur(radius=sigma))
+        for kernel in ops.kernel_levels():
+            assert_equal(ops.gaussian_blur(image, sigma, kernel), reference)
 
 
 @pytest.mark.parametrize("threshold", [0, 128, 200, 256])

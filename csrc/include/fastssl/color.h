@@ -15,6 +15,8 @@ void adjust_saturation(const Planes& img, float factor);  // ImageEnhance.Color
 void adjust_hue(const Planes& img, float hue_factor, HuePlanesKernel kernel = best_kernel_level().shift_hue);
 void to_grayscale(const Planes& img);                    // convert("L"), 3 channels kept
 void solarize(const Planes& img, int threshold);         // ImageOps.solarize: v >= threshold -> 255 - v
-void gaussian_blur(const Planes& img, float sigma);      // ImageFilter.GaussianBlur(radius=sigma)
+// ImageFilter.GaussianBlur(radius=sigma); every kernel gives the same bytes.
+void gaussian_blur(const Planes& img, float sigma,
+                   BoxBlurColumnsKernel column_pass = best_kernel_level().box_blur_columns);
 
 }  // namespace fastssl

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "fastssl/blend_constant.h"
+#include "fastssl/box_blur_columns.h"
 #include "fastssl/hue_planes.h"
 #include "fastssl/transpose.h"
 #include "fastssl/weighted_rows.h"
@@ -17,6 +18,7 @@ struct KernelLevel {
   WeightedRowsKernel weighted_rows;
   BlendConstantKernel blend_constant;  // by byte table at x86-64-v4 where the CPU has AVX-512 VBMI
   TransposeKernel transpose;           // in tiles of 16 at x86-64-v4 where the CPU has AVX-512 VBMI
+  BoxBlurColumnsKernel box_blur_columns;  // 16-bit sums at x86-64-v4
 };
 
 // The levels this CPU runs, best first; the baseline, last, runs everywhere.
