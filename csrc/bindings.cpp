@@ -154,8 +154,8 @@ void bind_ops(py::module_& ops) {
   ops.def(
       "gaussian_blur",
       [](RgbArray src, float sigma, const std::string& kernel) {
-        const fastssl::BoxBlurColumnsKernel column_pass = kernel_level_of(kernel).box_blur_columns;
-        return on_planes(src, [&](const fastssl::Planes& p) { fastssl::gaussian_blur(p, sigma, column_pass); });
+        const fastssl::KernelLevel& kernels = kernel_level_of(kernel);
+        return on_planes(src, [&](const fastssl::Planes& p) { fastssl::gaussian_blur(p, sigma, kernels); });
       },
       py::arg("src"), py::arg("sigma"), py::arg("kernel") = "",
       "With the best kernel for this CPU, or the named level's (kernel_levels()).");

@@ -16,10 +16,7 @@ namespace {
 // allocates (or zero-fills) per view.
 struct ColorScratch {
   Bytes blur_a, blur_b;  // the blur's passes go back and forth between these
-  ScratchVector<uint32_t> sums;
 };
-
-constexpr size_t kBlurChunk = 1024;  // outputs per block of the passes over rows
 
 ColorScratch& thread_scratch() {
   thread_local ColorScratch scratch;
@@ -97,41 +94,6 @@ const uint64_t* hue_rounds_down() {
   return bits.data();
 }
 
-// One pass over the rows of planes stacked into `in`: rows of `stride` bytes, each
-// a row of pixels with radius + 1 bytes of padding on both sides. Every byte
-// from `begin` to `end` gets an output, padding included (garbage there, redone
-// by pad_rows), so that one long loop covers all rows.
-//
-// With the radius known at compile time the window's loop unrolls and the sums
-// stay in registers; other radii (sigma above about 3) sum in L1-sized chunks.
-template <int kRadius>
-FASTSSL_VECTORIZED void box_blur_row_pass(const uint8_t* __restrict in, uint8_t* __restrict out, size_t begin,
-                                          size_t end, const BoxWeights& w) {
-  const uint8_t* __restrict before = in + begin - kRadius - 1;  // begin >= radius + 1
-  uint8_t* __restrict dst = out + begin;
-  const uint32_t ww = w.ww, fw = w.fw;
-  for (size_t i = 0; i < end - begin; ++i) {
-    uint32_t sum = before[i + 1];
-    for (int k = 2; k <= 2 * kRadius + 1; ++k) sum += before[i + k];
-    dst[i] = box_output(sum, static_cast<uint32_t>(before[i]) + before[i + 2 * kRadius + 2], ww, fw);
-  }
-}
-
-FASTSSL_VECTORIZED void box_blur_row_pass_any(const uint8_t* __restrict in, uint8_t* __restrict out, size_t begin,
-                                              size_t end, const BoxWeights& w, uint32_t* __restrict sum) {
-  const size_t r = static_cast<size_t>(w.radius);
-  const uint32_t ww = w.ww, fw = w.fw;
-  for (size_t chunk = begin; chunk < end; chunk += kBlurChunk) {
-    const size_t n = std::min(kBlurChunk, end - chunk);
-    const uint8_t* __restrict before = in + chunk - r - 1;
-    for (size_t i = 0; i < n; ++i) sum[i] = before[i + 1];
-    for (size_t k = 2; k <= 2 * r + 1; ++k)
-      for (size_t i = 0; i < n; ++i) sum[i] += before[i + k];
-    for (size_t i = 0; i < n; ++i)
-      out[chunk + i] = box_output(sum[i], static_cast<uint32_t>(before[i]) + before[i + 2 * r + 2], ww, fw);
-  }
-}
-
 // The padding of every row of `rows`: copies of its first and last pixel.
 void pad_rows(uint8_t* rows, int count, size_t stride, size_t pad) {
   for (int y = 0; y < count; ++y) {
@@ -142,7 +104,7 @@ void pad_rows(uint8_t* rows, int count, size_t stride, size_t pad) {
 }
 
 // The passes over rows, on padded copies of the three planes' rows, back and forth.
-void box_blur_rows(const Planes& img, const BoxWeights& w, Bytes& padded, Bytes& other) {
+void box_blur_rows(const Planes& img, const BoxWeights& w, Bytes& padded, Bytes& other, BoxBlurRowsKernel row_pass) {
   const size_t pad = static_cast<size_t>(w.radius) + 1;
   const size_t width = static_cast<size_t>(img.width);
   const size_t stride = width + 2 * pad;
@@ -153,18 +115,11 @@ void box_blur_rows(const Planes& img, const BoxWeights& w, Bytes& padded, Bytes&
     for (int y = 0; y < img.height; ++y)
       std::copy_n(img.row(c, y), width, &padded[stride * static_cast<size_t>(c * img.height + y) + pad]);
   pad_rows(padded.data(), rows, stride, pad);
-  ScratchVector<uint32_t>& sums = thread_scratch().sums;
-  sums.resize(kBlurChunk);
   uint8_t* in = padded.data();
   uint8_t* out = other.data();
   const size_t end = padded.size() - pad;
   for (int pass = 0; pass < kBoxBlurPasses; ++pass) {
-    switch (w.radius) {
-      case 0: box_blur_row_pass<0>(in, out, pad, end, w); break;
-      case 1: box_blur_row_pass<1>(in, out, pad, end, w); break;
-      case 2: box_blur_row_pass<2>(in, out, pad, end, w); break;
-      default: box_blur_row_pass_any(in, out, pad, end, w, sums.data());
-    }
+    row_pass(in, out, pad, end, w);
     pad_rows(out, rows, stride, pad);
     std::swap(in, out);
   }
@@ -175,14 +130,14 @@ void box_blur_rows(const Planes& img, const BoxWeights& w, Bytes& padded, Bytes&
 
 // The passes over columns, plane by plane: the plane to one buffer, to the other, back.
 void box_blur_columns(const Planes& img, const BoxWeights& w, Bytes& first, Bytes& second,
-                      BoxBlurColumnsKernel pass) {
+                      BoxBlurColumnsKernel column_pass) {
   static_assert(kBoxBlurPasses == 3, "the passes end in the plane");
   first.resize(img.pixels());
   second.resize(img.pixels());
   for (int c = 0; c < 3; ++c) {
-    pass(img.channel(c), first.data(), img.height, img.width, w);
-    pass(first.data(), second.data(), img.height, img.width, w);
-    pass(second.data(), img.channel(c), img.height, img.width, w);
+    column_pass(img.channel(c), first.data(), img.height, img.width, w);
+    column_pass(first.data(), second.data(), img.height, img.width, w);
+    column_pass(second.data(), img.channel(c), img.height, img.width, w);
   }
 }
 
@@ -229,12 +184,12 @@ BoxWeights gaussian_box_weights(float sigma) {
   return {radius, ww, fw};
 }
 
-void gaussian_blur(const Planes& img, float sigma, BoxBlurColumnsKernel column_pass) {
+void gaussian_blur(const Planes& img, float sigma, const KernelLevel& kernels) {
   if (sigma <= 0.0f) return;
   const BoxWeights weights = gaussian_box_weights(sigma);
   ColorScratch& scratch = thread_scratch();
-  box_blur_rows(img, weights, scratch.blur_a, scratch.blur_b);
-  box_blur_columns(img, weights, scratch.blur_a, scratch.blur_b, column_pass);
+  box_blur_rows(img, weights, scratch.blur_a, scratch.blur_b, kernels.box_blur_rows);
+  box_blur_columns(img, weights, scratch.blur_a, scratch.blur_b, kernels.box_blur_columns);
 }
 
 }  // namespace fastssl

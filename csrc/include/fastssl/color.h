@@ -16,7 +16,6 @@ void adjust_hue(const Planes& img, float hue_factor, HuePlanesKernel kernel = be
 void to_grayscale(const Planes& img);                    // convert("L"), 3 channels kept
 void solarize(const Planes& img, int threshold);         // ImageOps.solarize: v >= threshold -> 255 - v
 // ImageFilter.GaussianBlur(radius=sigma); every kernel gives the same bytes.
-void gaussian_blur(const Planes& img, float sigma,
-                   BoxBlurColumnsKernel column_pass = best_kernel_level().box_blur_columns);
+void gaussian_blur(const Planes& img, float sigma, const KernelLevel& kernels = best_kernel_level());
 
 }  // namespace fastssl

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "fastssl/blend_constant.h"
-#include "fastssl/box_blur_columns.h"
+#include "fastssl/box_blur_passes.h"
 #include "fastssl/hue_planes.h"
 #include "fastssl/transpose.h"
 #include "fastssl/weighted_rows.h"
@@ -18,6 +18,7 @@ struct KernelLevel {
   WeightedRowsKernel weighted_rows;
   BlendConstantKernel blend_constant;  // by byte table at x86-64-v4 where the CPU has AVX-512 VBMI
   TransposeKernel transpose;           // in tiles of 16 at x86-64-v4 where the CPU has AVX-512 VBMI
+  BoxBlurRowsKernel box_blur_rows;        // 16-bit sums at x86-64-v4
   BoxBlurColumnsKernel box_blur_columns;  // 16-bit sums at x86-64-v4
 };
 

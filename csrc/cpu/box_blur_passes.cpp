@@ -1,4 +1,4 @@
-#include "fastssl/box_blur_columns.h"
+#include "fastssl/box_blur_passes.h"
 
 #include <algorithm>
 
@@ -17,7 +17,49 @@ const uint8_t* clamped_row(const uint8_t* plane, int height, int width, int y) {
   return plane + static_cast<size_t>(width) * static_cast<size_t>(std::min(std::max(y, 0), height - 1));
 }
 
+// With the radius known at compile time the window's loop unrolls and the sums
+// stay in registers; other radii (sigma above about 3) sum in L1-sized chunks.
+template <int kRadius>
+FASTSSL_VECTORIZED void box_blur_rows_of_radius(const uint8_t* __restrict in, uint8_t* __restrict out, size_t begin,
+                                                size_t end, const BoxWeights& w) {
+  const uint8_t* __restrict before = in + begin - kRadius - 1;
+  uint8_t* __restrict dst = out + begin;
+  const uint32_t ww = w.ww, fw = w.fw;
+  for (size_t i = 0; i < end - begin; ++i) {
+    uint32_t sum = before[i + 1];
+    for (int k = 2; k <= 2 * kRadius + 1; ++k) sum += before[i + k];
+    dst[i] = box_output(sum, static_cast<uint32_t>(before[i]) + before[i + 2 * kRadius + 2], ww, fw);
+  }
+}
+
+FASTSSL_VECTORIZED void box_blur_rows_of_any_radius(const uint8_t* __restrict in, uint8_t* __restrict out,
+                                                    size_t begin, size_t end, const BoxWeights& w) {
+  constexpr size_t kChunk = 1024;
+  thread_local ScratchVector<uint32_t> sums(kChunk);
+  uint32_t* __restrict sum = sums.data();
+  const size_t r = static_cast<size_t>(w.radius);
+  const uint32_t ww = w.ww, fw = w.fw;
+  for (size_t chunk = begin; chunk < end; chunk += kChunk) {
+    const size_t n = std::min(kChunk, end - chunk);
+    const uint8_t* __restrict before = in + chunk - r - 1;
+    for (size_t i = 0; i < n; ++i) sum[i] = before[i + 1];
+    for (size_t k = 2; k <= 2 * r + 1; ++k)
+      for (size_t i = 0; i < n; ++i) sum[i] += before[i + k];
+    for (size_t i = 0; i < n; ++i)
+      out[chunk + i] = box_output(sum[i], static_cast<uint32_t>(before[i]) + before[i + 2 * r + 2], ww, fw);
+  }
+}
+
 }  // namespace
+
+void box_blur_rows_32bit(const uint8_t* in, uint8_t* out, size_t begin, size_t end, const BoxWeights& w) {
+  switch (w.radius) {
+    case 0: return box_blur_rows_of_radius<0>(in, out, begin, end, w);
+    case 1: return box_blur_rows_of_radius<1>(in, out, begin, end, w);
+    case 2: return box_blur_rows_of_radius<2>(in, out, begin, end, w);
+    default: return box_blur_rows_of_any_radius(in, out, begin, end, w);
+  }
+}
 
 FASTSSL_VECTORIZED void box_blur_columns_32bit(const uint8_t* in, uint8_t* out, int height, int width,
                                                const BoxWeights& w) {
@@ -59,7 +101,49 @@ FASTSSL_AVX512BW inline __m512i weighted(__m512i pairs, __m512i high, __m512i lo
   return _mm512_srli_epi32(_mm512_add_epi32(bulk, _mm512_set1_epi32(1 << 23)), 24);
 }
 
+// The 64 output bytes of 64 (whole, far) sums held as words in unpack order
+// (low: unpacklo of the bytes, high: unpackhi); the in-lane packs restore the order.
+FASTSSL_AVX512BW inline __m512i box_outputs(__m512i whole_low, __m512i whole_high, __m512i far_low, __m512i far_high,
+                                            __m512i high, __m512i low) {
+  const __m512i out_low = _mm512_packus_epi32(weighted(_mm512_unpacklo_epi16(whole_low, far_low), high, low),
+                                              weighted(_mm512_unpackhi_epi16(whole_low, far_low), high, low));
+  const __m512i out_high = _mm512_packus_epi32(weighted(_mm512_unpacklo_epi16(whole_high, far_high), high, low),
+                                               weighted(_mm512_unpackhi_epi16(whole_high, far_high), high, low));
+  return _mm512_packus_epi16(out_low, out_high);
+}
+
+// The weights' 12-bit halves, (ww, fw) in each pair of words.
+FASTSSL_AVX512BW inline __m512i high_halves(const BoxWeights& w) {
+  return _mm512_set1_epi32(static_cast<int>((w.ww >> 12) | (w.fw >> 12) << 16));
+}
+FASTSSL_AVX512BW inline __m512i low_halves(const BoxWeights& w) {
+  return _mm512_set1_epi32(static_cast<int>((w.ww & 0xFFF) | (w.fw & 0xFFF) << 16));
+}
+
 }  // namespace
+
+// 64 outputs at a time, each window's bytes widened to words and summed.
+FASTSSL_AVX512BW void box_blur_rows_16bit(const uint8_t* in, uint8_t* out, size_t begin, size_t end,
+                                           const BoxWeights& w) {
+  if (w.radius > kMaxRadius16bit) return box_blur_rows_32bit(in, out, begin, end, w);
+  const int taps = 2 * w.radius + 1;
+  const uint8_t* before = in + begin - w.radius - 1;
+  const __m512i high = high_halves(w), low = low_halves(w), zero = _mm512_setzero_si512();
+  for (size_t i = 0; i < end - begin; i += 64) {
+    const __mmask64 valid = first_bytes(end - begin - i);
+    __m512i whole_low = zero, whole_high = zero;
+    for (int k = 1; k <= taps; ++k) {
+      const __m512i v = _mm512_maskz_loadu_epi8(valid, before + i + k);
+      whole_low = _mm512_add_epi16(whole_low, _mm512_unpacklo_epi8(v, zero));
+      whole_high = _mm512_add_epi16(whole_high, _mm512_unpackhi_epi8(v, zero));
+    }
+    const __m512i left = _mm512_maskz_loadu_epi8(valid, before + i);
+    const __m512i right = _mm512_maskz_loadu_epi8(valid, before + i + taps + 1);
+    const __m512i far_low = _mm512_add_epi16(_mm512_unpacklo_epi8(left, zero), _mm512_unpacklo_epi8(right, zero));
+    const __m512i far_high = _mm512_add_epi16(_mm512_unpackhi_epi8(left, zero), _mm512_unpackhi_epi8(right, zero));
+    _mm512_mask_storeu_epi8(out + begin + i, valid, box_outputs(whole_low, whole_high, far_low, far_high, high, low));
+  }
+}
 
 // 64 columns at a time. The bytes widen to words by in-lane unpacks, so the
 // sums are kept in that shuffled order, and the in-lane packs at the end undo it.
@@ -79,8 +163,7 @@ FASTSSL_AVX512BW void box_blur_columns_16bit(const uint8_t* in, uint8_t* out, in
       _mm512_storeu_si512(sum + i + 32, _mm512_add_epi16(_mm512_loadu_si512(sum + i + 32), _mm512_unpackhi_epi8(v, zero)));
     }
   }
-  const __m512i high = _mm512_set1_epi32(static_cast<int>((w.ww >> 12) | (w.fw >> 12) << 16));
-  const __m512i low = _mm512_set1_epi32(static_cast<int>((w.ww & 0xFFF) | (w.fw & 0xFFF) << 16));
+  const __m512i high = high_halves(w), low = low_halves(w);
   for (int y = 0; y < height; ++y) {
     const uint8_t* entering = clamped_row(in, height, width, y + w.radius);
     const uint8_t* leaving = clamped_row(in, height, width, y - w.radius - 1);
@@ -99,11 +182,7 @@ FASTSSL_AVX512BW void box_blur_columns_16bit(const uint8_t* in, uint8_t* out, in
       _mm512_storeu_si512(sum + i + 32, s_high);
       const __m512i far_low = _mm512_add_epi16(l_low, _mm512_unpacklo_epi8(f, zero));
       const __m512i far_high = _mm512_add_epi16(l_high, _mm512_unpackhi_epi8(f, zero));
-      const __m512i out_low = _mm512_packus_epi32(weighted(_mm512_unpacklo_epi16(s_low, far_low), high, low),
-                                                  weighted(_mm512_unpackhi_epi16(s_low, far_low), high, low));
-      const __m512i out_high = _mm512_packus_epi32(weighted(_mm512_unpacklo_epi16(s_high, far_high), high, low),
-                                                   weighted(_mm512_unpackhi_epi16(s_high, far_high), high, low));
-      _mm512_mask_storeu_epi8(dst + i, valid, _mm512_packus_epi16(out_low, out_high));
+      _mm512_mask_storeu_epi8(dst + i, valid, box_outputs(s_low, s_high, far_low, far_high, high, low));
     }
   }
 }
