@@ -25,7 +25,7 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi"))) void blend_constant_byte_
   const __m512i low0 = _mm512_load_si512(table), low1 = _mm512_load_si512(table + 64);
   const __m512i high0 = _mm512_load_si512(table + 128), high1 = _mm512_load_si512(table + 192);
   for (size_t i = 0; i < count; i += 64) {
-    const __mmask64 valid = count - i >= 64 ? ~__mmask64{0} : (__mmask64{1} << (count - i)) - 1;
+    const __mmask64 valid = first_bytes(count - i);
     const __m512i v = _mm512_maskz_loadu_epi8(valid, bytes + i);
     const __m512i low = _mm512_permutex2var_epi8(low0, v, low1);
     const __m512i high = _mm512_permutex2var_epi8(high0, v, high1);

@@ -91,8 +91,6 @@ namespace {
 // A window of 2 * 63 + 1 bytes sums to at most 32385: pmaddwd's signed words hold it.
 constexpr int kMaxRadius16bit = 63;
 
-FASTSSL_AVX512BW inline __mmask64 first_bytes(size_t n) { return n >= 64 ? ~__mmask64{0} : (__mmask64{1} << n) - 1; }
-
 // box_output of 16 (whole, far) pairs of words. Pillow's whole * ww + far * fw
 // (mod 2^32, as its uint32 arithmetic) is 2^12 (whole * ww_high + far * fw_high)
 // + (whole * ww_low + far * fw_low), with 12-bit halves of the 24-bit weights.

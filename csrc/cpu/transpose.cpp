@@ -114,8 +114,6 @@ FASTSSL_VBMI inline void transpose_words(__m512i r[16]) {
   }
 }
 
-FASTSSL_VBMI inline __mmask64 first_bytes(int n) { return n >= 64 ? ~__mmask64{0} : (__mmask64{1} << n) - 1; }
-
 }  // namespace
 
 // Tiles of 16 x 16 pixels, 48 bytes of each row under a mask: a tile at the

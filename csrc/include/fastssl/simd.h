@@ -9,6 +9,7 @@
 #define FASTSSL_VECTORIZED
 #endif
 
+#include <cstddef>
 #include <cstdint>
 
 // In the translation units compiled once per level (kernel_levels.h), the name of
@@ -26,5 +27,10 @@ namespace fastssl {
 // 16 bytes as one generic vector: every x86-64 level (and NEON) holds it in a
 // register, so its shuffles stay vector code in every clone.
 using Bytes16 = uint8_t __attribute__((vector_size(16)));
+
+// The first n of 64 bytes (all of them for n >= 64) as an AVX-512 byte mask
+// (__mmask64), for masked loads and stores that touch nothing past a row.
+// Static: the per-level units include this header too (hue_planes.h says why).
+static inline uint64_t first_bytes(size_t n) { return n >= 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1; }
 
 }  // namespace fastssl
