@@ -16,8 +16,8 @@ struct KernelLevel {
   const char* name;  // "x86-64-v4" (AVX-512), "x86-64-v3" (AVX2) or "baseline"
   HuePlanesKernel shift_hue;
   WeightedRowsKernel weighted_rows;
-  BlendConstantKernel blend_constant;  // by byte table at x86-64-v4 where the CPU has AVX-512 VBMI
-  TransposeKernel transpose;           // in tiles of 16 at x86-64-v4 where the CPU has AVX-512 VBMI
+  BlendConstantKernel blend_constant;     // by byte table at x86-64-v4 where the CPU has AVX-512 VBMI
+  TransposeKernel transpose;              // in tiles of 16 at x86-64-v4 where the CPU has AVX-512 VBMI
   BoxBlurRowsKernel box_blur_rows;        // 16-bit sums at x86-64-v4
   BoxBlurColumnsKernel box_blur_columns;  // 16-bit sums at x86-64-v4
 };
