@@ -5,8 +5,10 @@
 #include "fastssl/simd.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
+#include <stdexcept>
 #include <vector>
 
 namespace fastssl {
@@ -65,11 +67,11 @@ FASTSSL_VECTORIZED void gray_planes(const Planes& img) {
   std::copy_n(r, n, b);
 }
 
-// The kernels' table of Pillow's round-downs (hue_planes.h), built once from
-// rgb_to_shifted_hsv itself over every color with min = 0: the hue depends only
-// on differences between channels.
-std::vector<uint64_t> build_hue_rounds_down() {
-  std::vector<uint64_t> bits(hue_rounds_down_bit(256, 0) / 64 + 1, 0);
+// The kernels' set of the whole hue quotients that Pillow rounds down
+// (hue_planes.h), built once from rgb_to_shifted_hsv itself over every color
+// with min = 0: the hue depends only on differences between channels.
+std::array<uint32_t, kHueRoundDownWords> build_rounded_down_hues() {
+  std::array<uint32_t, kHueRoundDownWords> rounded_down{}, kept{};
   for (int max = 1; max < 256; ++max)
     for (int mid = 0; mid <= max; ++mid)
       for (int order = 0; order < 6; ++order) {
@@ -79,19 +81,22 @@ std::vector<uint64_t> build_hue_rounds_down() {
         c[(order / 2 + 2 - order % 2) % 3] = 0;
         const auto [r, g, b] = c;
         const int n = hue_numerator(r, g, b, max, max);  // min = 0: cr = max
+        if (n == 0 || 255 * n % (6 * max) != 0) continue;
+        const int q = 255 * n / (6 * max);
         uint8_t hue, sat, val;
         rgb_to_shifted_hsv(r, g, b, 0, &hue, &sat, &val);
-        if (hue != 255 * n / (6 * max)) {
-          const int bit = hue_rounds_down_bit(max, n);
-          bits[bit / 64] |= uint64_t{1} << (bit % 64);
-        }
+        auto& set = hue == q ? kept : rounded_down;
+        set[q / 32] |= uint32_t{1} << (q % 32);
       }
-  return bits;
+  for (int w = 0; w < kHueRoundDownWords; ++w)
+    if (rounded_down[w] & kept[w])
+      throw std::logic_error("Pillow's hue rounds some whole quotient down for one color and not another");
+  return rounded_down;
 }
 
-const uint64_t* hue_rounds_down() {
-  static const std::vector<uint64_t> bits = build_hue_rounds_down();
-  return bits.data();
+const uint32_t* rounded_down_hues() {
+  static const std::array<uint32_t, kHueRoundDownWords> set = build_rounded_down_hues();
+  return set.data();
 }
 
 // The padding of every row of `rows`: copies of its first and last pixel.
@@ -158,7 +163,7 @@ void adjust_saturation(const Planes& img, float factor) { blend_luma(img, factor
 
 // torchvision's PIL hue shift, by a kernel of hue_planes.h.
 void adjust_hue(const Planes& img, float hue_factor, HuePlanesKernel kernel) {
-  kernel(img.stride, hue_shift_of(hue_factor), hue_rounds_down(), img.channel(0), img.channel(1), img.channel(2));
+  kernel(img.stride, hue_shift_of(hue_factor), rounded_down_hues(), img.channel(0), img.channel(1), img.channel(2));
 }
 
 void to_grayscale(const Planes& img) { gray_planes(img); }

@@ -2,7 +2,7 @@
 // as this translation unit's instruction set holds in one register. Pillow's
 // float and double steps (pixel_math.h, which the CUDA kernels use) equal exact
 // rational arithmetic with float32 divisions and products, checked over all 2^24 colors
-// (tests/engine/test_ops.py), except for the round-downs the table records.
+// (tests/engine/test_ops.py), except for the round-downs of the set in hue_planes.h.
 #include "fastssl/hue_planes.h"
 
 #include <cstring>
@@ -77,56 +77,37 @@ void store(Lanes values, uint8_t* bytes) {
 Lanes quotient(Lanes x, int den) { return truncated(as_float(x) * (1.0f / static_cast<float>(den))); }
 Lanes rounded_quotient(Lanes num, int den) { return quotient(num + den / 2, den); }
 
-bool any(Lanes mask) {
-  uint64_t words[kBlockBytes / 8];
-  std::memcpy(words, &mask, sizeof words);
-  uint64_t set = 0;
-  for (uint64_t word : words) set |= word;
-  return set != 0;
-}
-
-// Pillow's round-downs (0 or 1) at the lanes whose quotient is whole.
+// 1 where Pillow's hue is one less than the whole quotient q (hue_planes.h).
 #if defined(__AVX2__)
-// A gather of the table's 32-bit words (little-endian: bit i is bit i % 32 of word i / 32).
-Lanes rounds_down_at(Lanes whole, Lanes cr, Lanes n, const uint64_t* rounds_down) {
-  const Lanes bit = hue_rounds_down_bit(cr, n);
-  const Lanes index = bit >> 5;
-  const int* words = reinterpret_cast<const int*>(rounds_down);
+// The set's eight words, picked per lane by a permute.
+Lanes rounds_down(Lanes q, const uint32_t* rounded_down_hues) {
+  const __m256i set = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rounded_down_hues));
 #if defined(__AVX512F__)
-  const __mmask16 lanes = _mm512_movepi32_mask(reinterpret_cast<__m512i>(whole));
-  const Lanes word =
-      reinterpret_cast<Lanes>(_mm512_mask_i32gather_epi32(_mm512_setzero_si512(), lanes, reinterpret_cast<__m512i>(index), words, 4));
+  const Lanes word = reinterpret_cast<Lanes>(_mm512_permutexvar_epi32(reinterpret_cast<__m512i>(q >> 5), _mm512_zextsi256_si512(set)));
 #else
-  const Lanes word = reinterpret_cast<Lanes>(_mm256_mask_i32gather_epi32(
-      _mm256_setzero_si256(), words, reinterpret_cast<__m256i>(index), reinterpret_cast<__m256i>(whole), 4));
+  const Lanes word = reinterpret_cast<Lanes>(_mm256_permutevar8x32_epi32(set, reinterpret_cast<__m256i>(q >> 5)));
 #endif
-  return (word >> (bit & 31)) & 1;
+  return (word >> (q & 31)) & 1;
 }
 #else
-// No gather: the lanes one by one, through memory and out of line, so that the
-// vectors stay vectors in the caller (subscripting them there made GCC
-// scalarize the whole block).
-[[gnu::noinline]] void scalar_rounds_down(const Lanes* whole, const Lanes* cr, const Lanes* n,
-                                          const uint64_t* rounds_down, Lanes* out) {
-  int32_t lanes[4][kLanes];
-  std::memcpy(lanes[0], whole, sizeof *whole);
-  std::memcpy(lanes[1], cr, sizeof *cr);
-  std::memcpy(lanes[2], n, sizeof *n);
-  for (int lane = 0; lane < kLanes; ++lane) {
-    const int bit = hue_rounds_down_bit(lanes[1][lane], lanes[2][lane]);
-    lanes[3][lane] = lanes[0][lane] ? static_cast<int32_t>((rounds_down[bit / 64] >> (bit % 64)) & 1) : 0;
-  }
-  std::memcpy(out, lanes[3], sizeof *out);
+// No permute of words: the lanes one by one, through memory and out of line,
+// so that the vectors stay vectors in the caller (subscripting them there made
+// GCC scalarize the whole block).
+[[gnu::noinline]] void scalar_rounds_down(const Lanes* q, const uint32_t* rounded_down_hues, Lanes* out) {
+  int32_t lanes[kLanes];
+  std::memcpy(lanes, q, sizeof *q);
+  for (int32_t& lane : lanes) lane = static_cast<int32_t>((rounded_down_hues[lane / 32] >> (lane % 32)) & 1);
+  std::memcpy(out, lanes, sizeof *out);
 }
 
-Lanes rounds_down_at(Lanes whole, Lanes cr, Lanes n, const uint64_t* rounds_down) {
+Lanes rounds_down(Lanes q, const uint32_t* rounded_down_hues) {
   Lanes out;
-  scalar_rounds_down(&whole, &cr, &n, rounds_down, &out);
+  scalar_rounds_down(&q, rounded_down_hues, &out);
   return out;
 }
 #endif
 
-void shift_hue_blocks(size_t count, uint8_t shift, const uint64_t* rounds_down, uint8_t* __restrict r_plane,
+void shift_hue_blocks(size_t count, uint8_t shift, const uint32_t* rounded_down_hues, uint8_t* __restrict r_plane,
                       uint8_t* __restrict g_plane, uint8_t* __restrict b_plane) {
   for (size_t x = 0; x < count; x += kLanes) {
     const Lanes r = load(r_plane + x), g = load(g_plane + x), b = load(b_plane + x);
@@ -135,32 +116,34 @@ void shift_hue_blocks(size_t count, uint8_t shift, const uint64_t* rounds_down, 
     const Lanes cr = v - min_lanes(r, min_lanes(g, b));
     const Lanes n = hue_numerator(r, g, b, v, cr);
     const Lanes den = 6 * max_lanes(cr, broadcast(1));
-    Lanes hue = truncated(as_float(255 * n) / as_float(den));
-    const Lanes whole = (hue * den == 255 * n) & (n != 0);
-    if (any(whole)) hue -= rounds_down_at(whole, cr, n, rounds_down);
+    const Lanes q = truncated(as_float(255 * n) / as_float(den));
+    const Lanes whole = (q * den == 255 * n) & (n != 0);
+    const Lanes hue = q - (whole & rounds_down(q, rounded_down_hues));
     const Lanes s = truncated(as_float(255 * cr) / as_float(max_lanes(v, broadcast(1))));
     const Lanes h = (hue + shift) & 255;  // a gray pixel's hue does not matter: s = 0 gives (v, v, v)
-    // HSV -> RGB: sector i, and m / 255 its fraction
+    // HSV -> RGB: sector i (6 is 0 again), and m / 255 its fraction. Each
+    // channel is v, p or qt, which is Pillow's q in odd sectors and t in even
+    // ones: sectors 0..5 are (v,t,p) (q,v,p) (p,v,t) (p,q,v) (t,p,v) (v,p,q).
     const Lanes i = quotient(6 * h, 255);
     const Lanes m = 6 * h - 255 * i;
     const Lanes p = rounded_quotient(v * (255 - s), 255);
-    const Lanes q = rounded_quotient(v * (65025 - s * m), 65025);
-    const Lanes t = rounded_quotient(v * (65025 - s * (255 - m)), 65025);
-    // sectors 0..5 (6 is 0 again): (v,t,p) (q,v,p) (p,v,t) (p,q,v) (t,p,v) (v,p,q)
-    const Lanes out_r = (i == 0) | (i == 5) | (i == 6) ? v : (i == 1 ? q : (i == 4 ? t : p));
-    const Lanes out_g = (i == 1) | (i == 2) ? v : ((i == 0) | (i == 6) ? t : (i == 3 ? q : p));
-    const Lanes out_b = (i == 3) | (i == 4) ? v : (i == 2 ? t : (i == 5 ? q : p));
-    store(out_r, r_plane + x);
-    store(out_g, g_plane + x);
-    store(out_b, b_plane + x);
+    const Lanes qt_fraction = (i & 1) != 0 ? m : 255 - m;
+    const Lanes qt = rounded_quotient(v * (65025 - s * qt_fraction), 65025);
+    const Lanes sector = broadcast(1) << i;
+    const auto pick = [&](int v_sectors, int qt_sectors) {
+      return (sector & v_sectors) != 0 ? v : ((sector & qt_sectors) != 0 ? qt : p);
+    };
+    store(pick(0b1100001, 0b0010010), r_plane + x);
+    store(pick(0b0000110, 0b1001001), g_plane + x);
+    store(pick(0b0011000, 0b0100100), b_plane + x);
   }
 }
 
 }  // namespace
 
-void FASTSSL_KERNEL_NAME(shift_hue_planes)(size_t count, uint8_t shift, const uint64_t* rounds_down, uint8_t* r,
+void FASTSSL_KERNEL_NAME(shift_hue_planes)(size_t count, uint8_t shift, const uint32_t* rounded_down_hues, uint8_t* r,
                                            uint8_t* g, uint8_t* b) {
-  shift_hue_blocks(count, shift, rounds_down, r, g, b);
+  shift_hue_blocks(count, shift, rounded_down_hues, r, g, b);
 }
 
 }  // namespace fastssl

@@ -136,8 +136,9 @@ def every_color():
 
 @pytest.mark.parametrize("hue", [0.0, -0.013, 0.37])
 def test_hue_of_every_color(ops, every_color, hue):
-    """The hue kernels replace Pillow's float steps with exact fractions and a table of where
-    Pillow rounds down; every color, through every kernel this CPU runs, proves them equal."""
+    """The hue kernels replace Pillow's float steps with exact fractions and the set of whole
+    quotients that Pillow rounds down; every color, through every kernel this CPU runs, proves
+    them equal."""
     reference = np.asarray(F.adjust_hue(Image.fromarray(every_color), hue))
     assert ops.kernel_levels()[-1] == "baseline"
     for kernel in ops.kernel_levels():

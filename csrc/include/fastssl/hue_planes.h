@@ -13,16 +13,13 @@ namespace fastssl {
 
 // Pillow's hue of a non-gray pixel is floor(255 n / (6 cr)), cr = max - min and n
 // in [0, 6 cr) its place around the color wheel, except where that quotient is
-// whole: there Pillow's float steps sometimes give one less. rounds_down holds
-// one bit per (cr, n), at 6 * (1 + 2 + ... + (cr - 1)) + n (below 2^18).
-// T: int, or a vector of int lanes.
-template <typename T>
-static inline T hue_rounds_down_bit(T cr, T n) {
-  return 3 * cr * (cr - 1) + n;
-}
+// whole: there Pillow's float steps give one less for some quotients, the same
+// for every (cr, n) that has it (color.cpp checks this when it builds the set).
+// The set holds one bit per quotient: bit q % 32 of word q / 32.
+constexpr int kHueRoundDownWords = 256 / 32;
 
 // n of a pixel with maximum `max` and cr = max - min > 0, in Pillow's order of
-// tests for the maximum: r, then g, then b. T as above.
+// tests for the maximum: r, then g, then b. T: int, or a vector of int lanes.
 template <typename T>
 static inline T hue_numerator(T r, T g, T b, T max, T cr) {
   return max == r ? (g >= b ? g - b : 6 * cr + g - b) : (max == g ? 2 * cr + b - r : 4 * cr + r - g);
@@ -30,13 +27,13 @@ static inline T hue_numerator(T r, T g, T b, T max, T cr) {
 
 // In place: `count` pixels of the planes (r, g, b), a multiple of 16 (planes.h),
 // become the same pixels with their 8-bit hue shifted by `shift`.
-using HuePlanesKernel = void (*)(size_t count, uint8_t shift, const uint64_t* rounds_down, uint8_t* r, uint8_t* g,
+using HuePlanesKernel = void (*)(size_t count, uint8_t shift, const uint32_t* rounded_down_hues, uint8_t* r, uint8_t* g,
                                  uint8_t* b);
 
-void shift_hue_planes_baseline(size_t, uint8_t, const uint64_t*, uint8_t*, uint8_t*, uint8_t*);
+void shift_hue_planes_baseline(size_t, uint8_t, const uint32_t*, uint8_t*, uint8_t*, uint8_t*);
 #ifdef FASTSSL_X86_LEVELS
-void shift_hue_planes_x86_64_v3(size_t, uint8_t, const uint64_t*, uint8_t*, uint8_t*, uint8_t*);  // AVX2
-void shift_hue_planes_x86_64_v4(size_t, uint8_t, const uint64_t*, uint8_t*, uint8_t*, uint8_t*);  // AVX-512
+void shift_hue_planes_x86_64_v3(size_t, uint8_t, const uint32_t*, uint8_t*, uint8_t*, uint8_t*);  // AVX2
+void shift_hue_planes_x86_64_v4(size_t, uint8_t, const uint32_t*, uint8_t*, uint8_t*, uint8_t*);  // AVX-512
 #endif
 
 }  // namespace fastssl
