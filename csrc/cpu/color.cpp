@@ -9,7 +9,6 @@
 #include <cmath>
 #include <cstdint>
 #include <stdexcept>
-#include <vector>
 
 namespace fastssl {
 namespace {

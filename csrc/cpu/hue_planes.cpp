@@ -83,7 +83,8 @@ Lanes rounded_quotient(Lanes num, int den) { return quotient(num + den / 2, den)
 Lanes rounds_down(Lanes q, const uint32_t* rounded_down_hues) {
   const __m256i set = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rounded_down_hues));
 #if defined(__AVX512F__)
-  const Lanes word = reinterpret_cast<Lanes>(_mm512_permutexvar_epi32(reinterpret_cast<__m512i>(q >> 5), _mm512_zextsi256_si512(set)));
+  const __m512i index = reinterpret_cast<__m512i>(q >> 5);
+  const Lanes word = reinterpret_cast<Lanes>(_mm512_permutexvar_epi32(index, _mm512_zextsi256_si512(set)));
 #else
   const Lanes word = reinterpret_cast<Lanes>(_mm256_permutevar8x32_epi32(set, reinterpret_cast<__m256i>(q >> 5)));
 #endif
