@@ -77,33 +77,34 @@ void store(Lanes values, uint8_t* bytes) {
 Lanes quotient(Lanes x, int den) { return truncated(as_float(x) * (1.0f / static_cast<float>(den))); }
 Lanes rounded_quotient(Lanes num, int den) { return quotient(num + den / 2, den); }
 
-// 1 where Pillow's hue is one less than the whole quotient q (hue_planes.h).
+// 1 where Pillow's hue is one less than the whole quotient floor_hue (hue_planes.h).
 #if defined(__AVX2__)
 // The set's eight words, picked per lane by a permute.
-Lanes rounds_down(Lanes q, const uint32_t* rounded_down_hues) {
+Lanes rounds_down(Lanes floor_hue, const uint32_t* rounded_down_hues) {
   const __m256i set = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rounded_down_hues));
+  const Lanes index = floor_hue >> 5;
 #if defined(__AVX512F__)
-  const __m512i index = reinterpret_cast<__m512i>(q >> 5);
-  const Lanes word = reinterpret_cast<Lanes>(_mm512_permutexvar_epi32(index, _mm512_zextsi256_si512(set)));
+  const Lanes word =
+      reinterpret_cast<Lanes>(_mm512_permutexvar_epi32(reinterpret_cast<__m512i>(index), _mm512_zextsi256_si512(set)));
 #else
-  const Lanes word = reinterpret_cast<Lanes>(_mm256_permutevar8x32_epi32(set, reinterpret_cast<__m256i>(q >> 5)));
+  const Lanes word = reinterpret_cast<Lanes>(_mm256_permutevar8x32_epi32(set, reinterpret_cast<__m256i>(index)));
 #endif
-  return (word >> (q & 31)) & 1;
+  return (word >> (floor_hue & 31)) & 1;
 }
 #else
 // No permute of words: the lanes one by one, through memory and out of line,
 // so that the vectors stay vectors in the caller (subscripting them there made
 // GCC scalarize the whole block).
-[[gnu::noinline]] void scalar_rounds_down(const Lanes* q, const uint32_t* rounded_down_hues, Lanes* out) {
+[[gnu::noinline]] void scalar_rounds_down(const Lanes* floor_hue, const uint32_t* rounded_down_hues, Lanes* out) {
   int32_t lanes[kLanes];
-  std::memcpy(lanes, q, sizeof *q);
+  std::memcpy(lanes, floor_hue, sizeof *floor_hue);
   for (int32_t& lane : lanes) lane = static_cast<int32_t>((rounded_down_hues[lane / 32] >> (lane % 32)) & 1);
   std::memcpy(out, lanes, sizeof *out);
 }
 
-Lanes rounds_down(Lanes q, const uint32_t* rounded_down_hues) {
+Lanes rounds_down(Lanes floor_hue, const uint32_t* rounded_down_hues) {
   Lanes out;
-  scalar_rounds_down(&q, rounded_down_hues, &out);
+  scalar_rounds_down(&floor_hue, rounded_down_hues, &out);
   return out;
 }
 #endif
@@ -117,9 +118,9 @@ void shift_hue_blocks(size_t count, uint8_t shift, const uint32_t* rounded_down_
     const Lanes cr = v - min_lanes(r, min_lanes(g, b));
     const Lanes n = hue_numerator(r, g, b, v, cr);
     const Lanes den = 6 * max_lanes(cr, broadcast(1));
-    const Lanes q = truncated(as_float(255 * n) / as_float(den));
-    const Lanes whole = (q * den == 255 * n) & (n != 0);
-    const Lanes hue = q - (whole & rounds_down(q, rounded_down_hues));
+    const Lanes floor_hue = truncated(as_float(255 * n) / as_float(den));
+    const Lanes whole = (floor_hue * den == 255 * n) & (n != 0);
+    const Lanes hue = floor_hue - (whole & rounds_down(floor_hue, rounded_down_hues));
     const Lanes s = truncated(as_float(255 * cr) / as_float(max_lanes(v, broadcast(1))));
     const Lanes h = (hue + shift) & 255;  // a gray pixel's hue does not matter: s = 0 gives (v, v, v)
     // HSV -> RGB: sector i (6 is 0 again), and m / 255 its fraction. Each
