@@ -159,7 +159,7 @@ def test_kernel_levels_by_name(ops, image):
         ops.gaussian_blur(image, 1.0, "avx9")
 
 
-@pytest.mark.parametrize("sigma", [0.1, 0.5, 1.0, 1.7, 2.0, 6.5, 80.0])
+@pytest.mark.parametrize("sigma", [0.1, 0.5, 1.0, 1.7, 2.0, 3.0, 4.0, 6.5, 80.0])
 def test_gaussian_blur(ops, image, sigma):
     """Through every kernel level; sigma 80 has a radius of 79, past what 16-bit column sums hold."""
     reference = Image.fromarray(image).filter(ImageFilter.GaussianBlur(radius=sigma))
