@@ -85,23 +85,24 @@ FASTSSL_VECTORIZED void box_blur_columns_32bit(const uint8_t* in, uint8_t* out, 
 }
 
 #ifdef FASTSSL_X86_LEVELS
-#define FASTSSL_AVX512BW __attribute__((target("avx512f,avx512bw")))
+#define FASTSSL_AVX512_VNNI __attribute__((target("avx512f,avx512bw,avx512vnni")))
 namespace {
 
-// A window of 2 * 63 + 1 bytes sums to at most 32385: pmaddwd's signed words hold it.
+// A window of 2 * 63 + 1 bytes sums to at most 32385: vpdpwssd's signed words hold it.
 constexpr int kMaxRadius16bit = 63;
 
 // box_output of 16 (whole, far) pairs of words. Pillow's whole * ww + far * fw
 // (mod 2^32, as its uint32 arithmetic) is 2^12 (whole * ww_high + far * fw_high)
-// + (whole * ww_low + far * fw_low), with 12-bit halves of the 24-bit weights.
-FASTSSL_AVX512BW inline __m512i weighted(__m512i pairs, __m512i high, __m512i low) {
-  const __m512i bulk = _mm512_add_epi32(_mm512_slli_epi32(_mm512_madd_epi16(pairs, high), 12), _mm512_madd_epi16(pairs, low));
-  return _mm512_srli_epi32(_mm512_add_epi32(bulk, _mm512_set1_epi32(1 << 23)), 24);
+// + (whole * ww_low + far * fw_low), with 12-bit halves of the 24-bit weights,
+// and its rounding term 2^23 is 2^12 * 2^11; vpdpwssd adds as it multiplies.
+FASTSSL_AVX512_VNNI inline __m512i weighted(__m512i pairs, __m512i high, __m512i low) {
+  const __m512i upper = _mm512_dpwssd_epi32(_mm512_set1_epi32(1 << 11), pairs, high);
+  return _mm512_srli_epi32(_mm512_dpwssd_epi32(_mm512_slli_epi32(upper, 12), pairs, low), 24);
 }
 
 // The 64 output bytes of 64 (whole, far) sums held as words in unpack order
 // (low: unpacklo of the bytes, high: unpackhi); the in-lane packs restore the order.
-FASTSSL_AVX512BW inline __m512i box_outputs(__m512i whole_low, __m512i whole_high, __m512i far_low, __m512i far_high,
+FASTSSL_AVX512_VNNI inline __m512i box_outputs(__m512i whole_low, __m512i whole_high, __m512i far_low, __m512i far_high,
                                             __m512i high, __m512i low) {
   const __m512i out_low = _mm512_packus_epi32(weighted(_mm512_unpacklo_epi16(whole_low, far_low), high, low),
                                               weighted(_mm512_unpackhi_epi16(whole_low, far_low), high, low));
@@ -111,17 +112,17 @@ FASTSSL_AVX512BW inline __m512i box_outputs(__m512i whole_low, __m512i whole_hig
 }
 
 // The weights' 12-bit halves, (ww, fw) in each pair of words.
-FASTSSL_AVX512BW inline __m512i high_halves(const BoxWeights& w) {
+FASTSSL_AVX512_VNNI inline __m512i high_halves(const BoxWeights& w) {
   return _mm512_set1_epi32(static_cast<int>((w.ww >> 12) | (w.fw >> 12) << 16));
 }
-FASTSSL_AVX512BW inline __m512i low_halves(const BoxWeights& w) {
+FASTSSL_AVX512_VNNI inline __m512i low_halves(const BoxWeights& w) {
   return _mm512_set1_epi32(static_cast<int>((w.ww & 0xFFF) | (w.fw & 0xFFF) << 16));
 }
 
 }  // namespace
 
 // 64 outputs at a time, each window's bytes widened to words and summed.
-FASTSSL_AVX512BW void box_blur_rows_16bit(const uint8_t* in, uint8_t* out, size_t begin, size_t end,
+FASTSSL_AVX512_VNNI void box_blur_rows_16bit(const uint8_t* in, uint8_t* out, size_t begin, size_t end,
                                            const BoxWeights& w) {
   if (w.radius > kMaxRadius16bit) return box_blur_rows_32bit(in, out, begin, end, w);
   const int taps = 2 * w.radius + 1;
@@ -145,7 +146,7 @@ FASTSSL_AVX512BW void box_blur_rows_16bit(const uint8_t* in, uint8_t* out, size_
 
 // 64 columns at a time. The bytes widen to words by in-lane unpacks, so the
 // sums are kept in that shuffled order, and the in-lane packs at the end undo it.
-FASTSSL_AVX512BW void box_blur_columns_16bit(const uint8_t* in, uint8_t* out, int height, int width,
+FASTSSL_AVX512_VNNI void box_blur_columns_16bit(const uint8_t* in, uint8_t* out, int height, int width,
                                               const BoxWeights& w) {
   if (w.radius > kMaxRadius16bit) return box_blur_columns_32bit(in, out, height, width, w);
   thread_local ScratchVector<uint16_t> acc;

@@ -18,8 +18,8 @@ struct KernelLevel {
   WeightedRowsKernel weighted_rows;
   BlendConstantKernel blend_constant;     // by byte table at x86-64-v4 where the CPU has AVX-512 VBMI
   TransposeKernel transpose;              // in tiles of 16 at x86-64-v4 where the CPU has AVX-512 VBMI
-  BoxBlurRowsKernel box_blur_rows;        // 16-bit sums at x86-64-v4
-  BoxBlurColumnsKernel box_blur_columns;  // 16-bit sums at x86-64-v4
+  BoxBlurRowsKernel box_blur_rows;        // 16-bit sums at x86-64-v4 where the CPU has AVX512-VNNI
+  BoxBlurColumnsKernel box_blur_columns;  // the same
 };
 
 // The levels this CPU runs, best first; the baseline, last, runs everywhere.
