@@ -102,8 +102,8 @@ FASTSSL_AVX512_VNNI inline __m512i weighted(__m512i pairs, __m512i high, __m512i
 
 // The 64 output bytes of 64 (whole, far) sums held as words in unpack order
 // (low: unpacklo of the bytes, high: unpackhi); the in-lane packs restore the order.
-FASTSSL_AVX512_VNNI inline __m512i box_outputs(__m512i whole_low, __m512i whole_high, __m512i far_low, __m512i far_high,
-                                            __m512i high, __m512i low) {
+FASTSSL_AVX512_VNNI inline __m512i box_outputs(__m512i whole_low, __m512i whole_high, __m512i far_low,
+                                               __m512i far_high, __m512i high, __m512i low) {
   const __m512i out_low = _mm512_packus_epi32(weighted(_mm512_unpacklo_epi16(whole_low, far_low), high, low),
                                               weighted(_mm512_unpackhi_epi16(whole_low, far_low), high, low));
   const __m512i out_high = _mm512_packus_epi32(weighted(_mm512_unpacklo_epi16(whole_high, far_high), high, low),
@@ -123,7 +123,7 @@ FASTSSL_AVX512_VNNI inline __m512i low_halves(const BoxWeights& w) {
 
 // 64 outputs at a time, each window's bytes widened to words and summed.
 FASTSSL_AVX512_VNNI void box_blur_rows_16bit(const uint8_t* in, uint8_t* out, size_t begin, size_t end,
-                                           const BoxWeights& w) {
+                                              const BoxWeights& w) {
   if (w.radius > kMaxRadius16bit) return box_blur_rows_32bit(in, out, begin, end, w);
   const int taps = 2 * w.radius + 1;
   const uint8_t* before = in + begin - w.radius - 1;
@@ -147,7 +147,7 @@ FASTSSL_AVX512_VNNI void box_blur_rows_16bit(const uint8_t* in, uint8_t* out, si
 // 64 columns at a time. The bytes widen to words by in-lane unpacks, so the
 // sums are kept in that shuffled order, and the in-lane packs at the end undo it.
 FASTSSL_AVX512_VNNI void box_blur_columns_16bit(const uint8_t* in, uint8_t* out, int height, int width,
-                                              const BoxWeights& w) {
+                                                 const BoxWeights& w) {
   if (w.radius > kMaxRadius16bit) return box_blur_columns_32bit(in, out, height, width, w);
   thread_local ScratchVector<uint16_t> acc;
   const size_t row_bytes = static_cast<size_t>(width);
