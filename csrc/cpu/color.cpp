@@ -138,7 +138,7 @@ void box_blur_rows(const Planes& img, const BoxWeights& w, Bytes& padded, Bytes&
   const size_t end = padded.size() - pad;
   for (int pass = 0; pass < kBoxBlurPasses; ++pass) {
     row_pass(in, out, pad, end, w);
-    pad_rows(out, rows, stride, pad);
+    if (pass + 1 < kBoxBlurPasses) pad_rows(out, rows, stride, pad);  // the last pass's pads go unread
     std::swap(in, out);
   }
   for (int c = 0; c < 3; ++c)
