@@ -1,5 +1,6 @@
 // The hue shift's inner loop (hue_planes.h), in blocks of as many 32-bit lanes
-// as this translation unit's instruction set holds in one register. Pillow's
+// as this translation unit's instruction set holds in one register (AVX2 and
+// below; AVX-512 works in 16-bit words, hue_planes_words.cpp). Pillow's
 // float and double steps (pixel_math.h, which the CUDA kernels use) equal exact
 // rational arithmetic with float32 divisions and products, checked over all 2^24 colors
 // (tests/engine/test_ops.py), except for the round-downs of the set in hue_planes.h.
@@ -16,9 +17,7 @@
 namespace fastssl {
 namespace {
 
-#if defined(__AVX512F__)
-constexpr int kBlockBytes = 64;
-#elif defined(__AVX2__)
+#if defined(__AVX2__)
 constexpr int kBlockBytes = 32;
 #else
 constexpr int kBlockBytes = 16;  // SSE2, NEON
@@ -35,14 +34,7 @@ Lanes broadcast(int32_t x) { return Lanes{} + x; }
 
 // Bytes to lanes and back (values in [0, 255]). GCC turns __builtin_convertvector
 // between byte and int vectors into one lane at a time, hence the intrinsics.
-#if defined(__AVX512F__)
-Lanes load(const uint8_t* bytes) {
-  return reinterpret_cast<Lanes>(_mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes))));
-}
-void store(Lanes values, uint8_t* bytes) {
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(bytes), _mm512_cvtepi32_epi8(reinterpret_cast<__m512i>(values)));
-}
-#elif defined(__AVX2__)
+#if defined(__AVX2__)
 Lanes load(const uint8_t* bytes) {
   return reinterpret_cast<Lanes>(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(bytes))));
 }
@@ -83,12 +75,7 @@ Lanes rounded_quotient(Lanes num, int den) { return quotient(num + den / 2, den)
 Lanes rounds_down(Lanes floor_hue, const uint32_t* rounded_down_hues) {
   const __m256i set = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rounded_down_hues));
   const Lanes index = floor_hue >> 5;
-#if defined(__AVX512F__)
-  const Lanes word =
-      reinterpret_cast<Lanes>(_mm512_permutexvar_epi32(reinterpret_cast<__m512i>(index), _mm512_zextsi256_si512(set)));
-#else
   const Lanes word = reinterpret_cast<Lanes>(_mm256_permutevar8x32_epi32(set, reinterpret_cast<__m256i>(index)));
-#endif
   return (word >> (floor_hue & 31)) & 1;
 }
 #else

@@ -25,7 +25,7 @@ static inline T hue_numerator(T r, T g, T b, T max, T cr) {
   return max == r ? (g >= b ? g - b : 6 * cr + g - b) : (max == g ? 2 * cr + b - r : 4 * cr + r - g);
 }
 
-// In place: `count` pixels of the planes (r, g, b), a multiple of 16 (planes.h),
+// In place: `count` pixels of the planes (r, g, b), a multiple of 32 (planes.h),
 // become the same pixels with their 8-bit hue shifted by `shift`.
 using HuePlanesKernel = void (*)(size_t count, uint8_t shift, const uint32_t* rounded_down_hues, uint8_t* r, uint8_t* g,
                                  uint8_t* b);

@@ -9,7 +9,7 @@ namespace fastssl {
 
 // Every plane is readable and writable up to a multiple of this many pixels, so
 // that kernels working in blocks (the hue shift) need no tail loop.
-constexpr size_t kPlaneBlock = 16;
+constexpr size_t kPlaneBlock = 32;
 
 struct Planes {
   uint8_t* data = nullptr;
