@@ -30,9 +30,9 @@ void store(Words values, uint8_t* bytes) {
 // The high word of each product, which the vector extensions do not name.
 Words high_product(Words a, Words b) { return words(_mm512_mulhi_epu16(raw(a), raw(b))); }
 
-// The 32-bit numbers high:low as floats, the even and odd halves of each
-// 128-bit block: unpacking interleaves within blocks, and truncated_words packs
-// the two halves back into the words' order.
+// The 32-bit numbers high:low as floats, from the low and the high four words
+// of each 128-bit block: unpacking works within blocks, and truncated_words
+// packs the two halves back into the words' order.
 struct Halves {
   __m512 first, second;
 };
