@@ -110,9 +110,7 @@ void shift_hue_blocks(size_t count, uint8_t shift, const uint32_t* rounded_down_
     const Lanes hue = floor_hue - (whole & rounds_down(floor_hue, rounded_down_hues));
     const Lanes s = truncated(as_float(255 * cr) / as_float(max_lanes(v, broadcast(1))));
     const Lanes h = (hue + shift) & 255;  // a gray pixel's hue does not matter: s = 0 gives (v, v, v)
-    // HSV -> RGB: sector i (6 is 0 again), and m / 255 its fraction. Each
-    // channel is v, p or qt, which is Pillow's q in odd sectors and t in even
-    // ones: sectors 0..5 are (v,t,p) (q,v,p) (p,v,t) (p,q,v) (t,p,v) (v,p,q).
+    // HSV -> RGB (hue_planes.h): sector i, and m / 255 its fraction.
     const Lanes i = quotient(6 * h, 255);
     const Lanes m = 6 * h - 255 * i;
     const Lanes p = rounded_quotient(v * (255 - s), 255);
@@ -122,9 +120,9 @@ void shift_hue_blocks(size_t count, uint8_t shift, const uint32_t* rounded_down_
     const auto pick = [&](int v_sectors, int qt_sectors) {
       return (sector & v_sectors) != 0 ? v : ((sector & qt_sectors) != 0 ? qt : p);
     };
-    store(pick(0b1100001, 0b0010010), r_plane + x);
-    store(pick(0b0000110, 0b1001001), g_plane + x);
-    store(pick(0b0011000, 0b0100100), b_plane + x);
+    store(pick(kValueSectors[0], kQtSectors[0]), r_plane + x);
+    store(pick(kValueSectors[1], kQtSectors[1]), g_plane + x);
+    store(pick(kValueSectors[2], kQtSectors[2]), b_plane + x);
   }
 }
 

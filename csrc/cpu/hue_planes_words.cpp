@@ -86,7 +86,7 @@ void shift_hue_words(size_t count, uint8_t shift, const uint32_t* rounded_down_h
     const Words hue = floor_hue - (whole & (set_word >> (floor_hue & 15)) & 1);
     const Words s = divided(255 * cr, Words{}, max_words(v, broadcast(1)));
     const Words h = (hue + shift) & 255;
-    // HSV -> RGB as in hue_planes.cpp.
+    // HSV -> RGB (hue_planes.h) as in hue_planes.cpp.
     const Words i = quotient_255(6 * h);
     const Words m = 6 * h - 255 * i;
     const Words p = rounded_quotient_255(v * (255 - s));
@@ -99,9 +99,9 @@ void shift_hue_words(size_t count, uint8_t shift, const uint32_t* rounded_down_h
       const __mmask32 in_qt = _mm512_test_epi16_mask(raw(sector), _mm512_set1_epi16(qt_sectors));
       return words(_mm512_mask_blend_epi16(in_v, _mm512_mask_blend_epi16(in_qt, raw(p), raw(qt)), raw(v)));
     };
-    store(pick(0b1100001, 0b0010010), r_plane + x);
-    store(pick(0b0000110, 0b1001001), g_plane + x);
-    store(pick(0b0011000, 0b0100100), b_plane + x);
+    store(pick(kValueSectors[0], kQtSectors[0]), r_plane + x);
+    store(pick(kValueSectors[1], kQtSectors[1]), g_plane + x);
+    store(pick(kValueSectors[2], kQtSectors[2]), b_plane + x);
   }
 }
 

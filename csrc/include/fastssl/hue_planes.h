@@ -25,6 +25,12 @@ static inline T hue_numerator(T r, T g, T b, T max, T cr) {
   return max == r ? (g >= b ? g - b : 6 * cr + g - b) : (max == g ? 2 * cr + b - r : 4 * cr + r - g);
 }
 
+// HSV -> RGB: each channel is v, p or qt, which is Pillow's q in odd sectors and
+// t in even ones: sectors 0..5 are (v,t,p) (q,v,p) (p,v,t) (p,q,v) (t,p,v) (v,p,q),
+// and sector 6 is 0 again. Bit i: the channel (r, g, b) takes v, or qt, in sector i.
+constexpr int kValueSectors[3] = {0b1100001, 0b0000110, 0b0011000};
+constexpr int kQtSectors[3] = {0b0010010, 0b1001001, 0b0100100};
+
 // In place: `count` pixels of the planes (r, g, b), a multiple of 32 (planes.h),
 // become the same pixels with their 8-bit hue shifted by `shift`.
 using HuePlanesKernel = void (*)(size_t count, uint8_t shift, const uint32_t* rounded_down_hues, uint8_t* r, uint8_t* g,
