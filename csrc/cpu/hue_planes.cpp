@@ -96,8 +96,12 @@ Lanes rounds_down(Lanes floor_hue, const uint32_t* rounded_down_hues) {
 }
 #endif
 
-void shift_hue_blocks(size_t count, uint8_t shift, const uint32_t* rounded_down_hues, uint8_t* __restrict r_plane,
-                      uint8_t* __restrict g_plane, uint8_t* __restrict b_plane) {
+}  // namespace
+
+// The parameters' __restrict does not change the declared type (hue_planes.h).
+void FASTSSL_KERNEL_NAME(shift_hue_planes)(size_t count, uint8_t shift, const uint32_t* rounded_down_hues,
+                                           uint8_t* __restrict r_plane, uint8_t* __restrict g_plane,
+                                           uint8_t* __restrict b_plane) {
   for (size_t x = 0; x < count; x += kLanes) {
     const Lanes r = load(r_plane + x), g = load(g_plane + x), b = load(b_plane + x);
     // RGB -> HSV
@@ -124,13 +128,6 @@ void shift_hue_blocks(size_t count, uint8_t shift, const uint32_t* rounded_down_
     store(pick(kValueSectors[1], kQtSectors[1]), g_plane + x);
     store(pick(kValueSectors[2], kQtSectors[2]), b_plane + x);
   }
-}
-
-}  // namespace
-
-void FASTSSL_KERNEL_NAME(shift_hue_planes)(size_t count, uint8_t shift, const uint32_t* rounded_down_hues, uint8_t* r,
-                                           uint8_t* g, uint8_t* b) {
-  shift_hue_blocks(count, shift, rounded_down_hues, r, g, b);
 }
 
 }  // namespace fastssl

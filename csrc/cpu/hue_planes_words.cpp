@@ -67,8 +67,12 @@ Words rounded_quotient_255(Words x) {
 // floor(x / 255) for x <= 1530 (checked one by one).
 Words quotient_255(Words x) { return high_product(x + 1, broadcast(257)); }
 
-void shift_hue_words(size_t count, uint8_t shift, const uint32_t* rounded_down_hues, uint8_t* __restrict r_plane,
-                     uint8_t* __restrict g_plane, uint8_t* __restrict b_plane) {
+}  // namespace
+
+// The parameters' __restrict does not change the declared type (hue_planes.h).
+void FASTSSL_KERNEL_NAME(shift_hue_planes)(size_t count, uint8_t shift, const uint32_t* rounded_down_hues,
+                                           uint8_t* __restrict r_plane, uint8_t* __restrict g_plane,
+                                           uint8_t* __restrict b_plane) {
   // The set's 256 bits as 16 words, picked per lane by a permute.
   const __m512i set = _mm512_zextsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(rounded_down_hues)));
   for (size_t x = 0; x < count; x += kWords) {
@@ -103,13 +107,6 @@ void shift_hue_words(size_t count, uint8_t shift, const uint32_t* rounded_down_h
     store(pick(kValueSectors[1], kQtSectors[1]), g_plane + x);
     store(pick(kValueSectors[2], kQtSectors[2]), b_plane + x);
   }
-}
-
-}  // namespace
-
-void FASTSSL_KERNEL_NAME(shift_hue_planes)(size_t count, uint8_t shift, const uint32_t* rounded_down_hues, uint8_t* r,
-                                           uint8_t* g, uint8_t* b) {
-  shift_hue_words(count, shift, rounded_down_hues, r, g, b);
 }
 
 }  // namespace fastssl
